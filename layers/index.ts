@@ -1,0 +1,27 @@
+/**
+ * rnnkit layers: hand-written recurrent layers for TensorFlow.js. Browser-safe:
+ * this folder imports only @tensorflow/tfjs.
+ */
+export { RecurrentCell, runAutodiff } from './cell';
+export type { AddWeight, CellOptions, Implementation, StepResult } from './cell';
+export { LSTMCell } from './lstm_cell';
+export type { LSTMCellOptions } from './lstm_cell';
+export { GRUCell } from './gru_cell';
+export type { GRUCellOptions } from './gru_cell';
+export { SimpleRNNCell } from './simple_rnn_cell';
+export type { RnnActivation, SimpleRNNCellOptions } from './simple_rnn_cell';
+export { RecurrentLayer, stacked, seedDropout } from './recurrent_layer';
+export type { CellKind, MergeMode, RecurrentLayerArgs } from './recurrent_layer';
+export { LSTM, lstm } from './lstm';
+export type { LSTMArgs } from './lstm';
+export { GRU, gru } from './gru';
+export type { GRUArgs } from './gru';
+export { SimpleRNN, simpleRnn } from './simple_rnn';
+export type { SimpleRNNArgs } from './simple_rnn';
+export { Bidirectional, bidirectional } from './bidirectional';
+export type { BidirectionalArgs } from './bidirectional';
+export { loadTorchWeights, exportTorchWeights, toTorchLayout, fromTorchStates, toTorchStates, shortWeightName } from './torch_weights';
+export type { TorchValue } from './torch_weights';
+export { makeInitializer, orthogonalValues, glorotUniformValues } from './initializers';
+export type { InitializerName } from './initializers';
+export { SeededRandom } from './random';

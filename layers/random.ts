@@ -1,0 +1,41 @@
+/**
+ * A small seedable pseudo-random generator (mulberry32) so initializers, dropout
+ * seeds and data shuffling are reproducible across backends and processes.
+ */
+
+/** Seeded uniform/normal generator. */
+export class SeededRandom {
+  private state: number;
+
+  /** @param seed any integer; the same seed gives the same stream everywhere. */
+  constructor(seed: number) {
+    this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
+  }
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  /** Standard normal (Box-Muller). */
+  normal(): number {
+    let u = 0;
+    while (u === 0) u = this.uniform();
+    return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * this.uniform());
+  }
+
+  /** Integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.uniform() * n);
+  }
+}
+
+let counter = 0;
+/** A fresh seed when the user gave none (still deterministic within a process). */
+export function nextSeed(): number {
+  counter += 1;
+  return (Date.now() + counter * 7919) % 2147483647;
+}

@@ -1,0 +1,7 @@
+/**
+ * rnnkit public API (Node entry). The layers are browser-safe and also available
+ * from 'rnnkit/dist/layers'.
+ */
+export * from '../layers';
+export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend';
+export type { BackendName } from './backend';
