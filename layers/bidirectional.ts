@@ -68,7 +68,7 @@ export class Bidirectional extends RecurrentLayer {
     cls: tf.serialization.SerializableConstructor<T>,
     config: tf.serialization.ConfigDict,
   ): T {
-    const layerCfg = config.layer as { className: string; config: RecurrentLayerArgs };
+    const layerCfg = config.layer as unknown as { className: string; config: RecurrentLayerArgs };
     const inner = new RecurrentLayer({ ...layerCfg.config, name: `${String(config.name)}_inner` });
     const { layer: _l, ...rest } = config as { layer: unknown } & tf.serialization.ConfigDict;
     void _l;

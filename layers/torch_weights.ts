@@ -57,7 +57,7 @@ export function loadTorchWeights(layer: RecurrentLayer, params: Record<string, T
         };
         const write = (variable: tf.LayerVariable | undefined, value: tf.Tensor, torchName: string): void => {
           if (!variable) return;
-          if (!tf.util.arraysEqual(variable.shape, value.shape)) {
+          if (!tf.util.arraysEqual(variable.shape as number[], value.shape)) {
             throw new Error(`${layer.name}: PyTorch parameter '${torchName}' has shape [${value.shape.join(', ')}] after conversion, expected [${variable.shape.join(', ')}]`);
           }
           variable.write(value);
@@ -135,8 +135,11 @@ export function exportTorchWeights(layer: RecurrentLayer): Record<string, tf.Ten
  * → the layer's state list (layer-major, forward before reverse, h then c).
  */
 export function fromTorchStates(layer: RecurrentLayer, h0: tf.Tensor3D, c0?: tf.Tensor3D): tf.Tensor2D[] {
-  const hs = tf.unstack(h0) as tf.Tensor2D[];
-  const cs = c0 ? (tf.unstack(c0) as tf.Tensor2D[]) : [];
+  // Slices, not tf.unstack: Unpack's gradient fails for a single-entry stack (tfjs 4.22).
+  const rows = (t: tf.Tensor3D): tf.Tensor2D[] =>
+    Array.from({ length: t.shape[0] }, (_, i) => tf.reshape(tf.slice(t, [i, 0, 0], [1, -1, -1]), [t.shape[1], t.shape[2]]) as tf.Tensor2D);
+  const hs = rows(h0);
+  const cs = c0 ? rows(c0) : [];
   const out: tf.Tensor2D[] = [];
   hs.forEach((h, i) => {
     out.push(h);

@@ -91,7 +91,7 @@ describe.each(TEST_BACKENDS)('PyTorch parity on %s', (backend) => {
       expectClose(`${file} loss`, value, tf.scalar(fx.output.loss));
 
       const byShortName: Record<string, tf.Tensor> = {};
-      for (const w of layer.trainableWeights) byShortName[shortWeightName(layer, w.originalName)] = grads[w.read().name];
+      for (const w of layer.trainableWeights) byShortName[shortWeightName(layer, w.originalName)] = grads[(w.read() as tf.Variable).name];
       const torchGrads = toTorchLayout(layer, byShortName, 'gradients');
       expectClose(`${file} grad x`, grads[x.name], tf.tensor(fx.grads.x));
       if (h0) expectClose(`${file} grad h0`, grads[h0.name], tf.tensor(fx.grads.h0));
@@ -103,7 +103,7 @@ describe.each(TEST_BACKENDS)('PyTorch parity on %s', (backend) => {
       tf.dispose([y!, hN!, cN!, value, x, h0, c0, R, Rh, Rc].filter((t): t is tf.Tensor => t !== null));
       tf.dispose(Object.values(grads));
       tf.dispose(Object.values(torchGrads));
-      layer.dispose();
+      tf.dispose(layer.weights.map((w) => w.read()));
     });
   });
 });
