@@ -69,7 +69,10 @@ export class Bidirectional extends RecurrentLayer {
     config: tf.serialization.ConfigDict,
   ): T {
     const layerCfg = config.layer as unknown as { className: string; config: RecurrentLayerArgs };
-    const inner = new RecurrentLayer({ ...layerCfg.config, name: `${String(config.name)}_inner` });
+    const entry = tf.serialization.SerializationMap.getMap().classNameMap[layerCfg.className];
+    if (!entry) throw new Error(`bidirectional: unknown wrapped layer class '${layerCfg.className}'`);
+    const InnerClass = entry[0] as unknown as new (args: RecurrentLayerArgs) => RecurrentLayer;
+    const inner = new InnerClass({ ...layerCfg.config, name: `${String(config.name)}_inner` });
     const { layer: _l, ...rest } = config as { layer: unknown } & tf.serialization.ConfigDict;
     void _l;
     return new cls({ ...(rest as object), layer: inner } as never);

@@ -249,7 +249,7 @@ export class RecurrentLayer extends tf.layers.Layer {
    */
   step(x: tf.Tensor2D, states: tf.Tensor2D[]): { output: tf.Tensor2D; states: tf.Tensor2D[] } {
     if (this.args.bidirectional) throw new Error(`${this.name}: step() needs a unidirectional layer (a reverse direction needs the whole sequence)`);
-    if (!this.built) this.build([null, null, x.shape[1]]);
+    if (!this.built) tf.dispose(this.apply(tf.zeros([1, 1, x.shape[1]])) as tf.Tensor); // builds under the layer's name scope
     this.checkInput(x.shape, 2);
     this.checkStates(states, x.shape[0]);
     return tf.tidy(() => {
