@@ -8,5 +8,7 @@ module.exports = {
   testTimeout: 120000,
   // Two cores: run two test files at once.
   maxWorkers: 2,
+  // Compile dist/ once (package, CLI and ESM tests run the built code); RNNKIT_SKIP_BUILD=1 skips it.
+  globalSetup: '<rootDir>/test/global-setup.js',
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
 };

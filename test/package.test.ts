@@ -1,0 +1,61 @@
+/** The built package is importable from CommonJS and from native ES modules, by its package name. */
+import { execFileSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+const root = path.resolve(__dirname, '..');
+const names = ['lstm', 'gru', 'simpleRnn', 'bidirectional', 'stacked', 'selectBackend', 'loadTorchWeights', 'exportTorchWeights'];
+
+/** A scratch project whose node_modules/rnnkit points at this package. */
+function scratchProject(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-pkg-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(root, path.join(dir, 'node_modules', 'rnnkit'), 'dir');
+  return dir;
+}
+
+test('require("rnnkit") exposes the layers and runs an LSTM on the cpu backend', () => {
+  const dir = scratchProject();
+  const script = `
+    const tf = require('@tensorflow/tfjs');
+    const r = require('rnnkit');
+    for (const n of ${JSON.stringify(names)}) if (typeof r[n] !== 'function') throw new Error('missing ' + n);
+    tf.setBackend('cpu').then(() => {
+      const y = r.lstm({ units: 3, returnSequences: true }).apply(tf.ones([2, 4, 5]));
+      console.log(JSON.stringify(y.shape));
+    });`;
+  const out = execFileSync(process.execPath, ['-e', script], { cwd: dir, env: { ...process.env, NODE_PATH: path.join(root, 'node_modules') } }).toString();
+  expect(out.trim().split('\n').pop()).toBe('[2,4,3]');
+});
+
+test('import { lstm } from "rnnkit" works from an ES module, and rnnkit/layers too', () => {
+  const dir = scratchProject();
+  fs.writeFileSync(
+    path.join(dir, 'main.mjs'),
+    `import { lstm, gru, stacked } from 'rnnkit';
+     import * as layers from 'rnnkit/layers';
+     console.log([typeof lstm, typeof gru, typeof stacked, typeof layers.bidirectional].join(','));`,
+  );
+  const out = execFileSync(process.execPath, ['main.mjs'], { cwd: dir }).toString();
+  expect(out.trim()).toBe('function,function,function,function');
+});
+
+test('layers/ is browser-safe: it imports nothing but @tensorflow/tfjs and itself', () => {
+  const files: string[] = [];
+  const walk = (d: string): void => {
+    for (const f of fs.readdirSync(d)) {
+      const p = path.join(d, f);
+      if (fs.statSync(p).isDirectory()) walk(p);
+      else if (p.endsWith('.ts')) files.push(p);
+    }
+  };
+  walk(path.join(root, 'layers'));
+  for (const f of files) {
+    const src = fs.readFileSync(f, 'utf8');
+    for (const m of src.matchAll(/(?:from|require\()\s*['"]([^'"]+)['"]/g)) {
+      const spec = m[1];
+      expect([spec, f].join(' in ')).toMatch(/^(\.\.?\/|@tensorflow\/tfjs( |$))/);
+    }
+  }
+});
