@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { RecurrentLayer, stacked } from '../layers';
 import { SeededRandom } from '../layers/random';
-import { useBackend } from './helpers/backends';
+import { TEST_BACKENDS, useBackend } from './helpers/backends';
 
 const B = 2;
 const T = 5;
@@ -27,9 +27,9 @@ const cases: [string, (impl: 'fused' | 'autodiff') => RecurrentLayer][] = [
   ['2-layer bidirectional lstm', (impl) => stacked({ cell: 'lstm', units: 3, numLayers: 2, bidirectional: true, returnSequences: true, returnState: true, seed: 9, implementation: impl })],
 ];
 
-beforeAll(async () => useBackend('cpu'));
+describe.each(TEST_BACKENDS.flatMap((b) => (['fused', 'autodiff'] as const).map((i) => [b, i] as const)))('finite differences on %s (%s path)', (backend, impl) => {
+  beforeAll(async () => useBackend(backend));
 
-describe.each(['fused', 'autodiff'] as const)('finite differences (%s path)', (impl) => {
   test.each(cases)('%s', (_name, make) => {
     const layer = make(impl);
     const x = tf.variable(tf.randomNormal([B, T, D], 0, 1, 'float32', 11));
