@@ -10,12 +10,13 @@
  * `matMul(transpose(a), b)`.
  */
 import * as tf from '@tensorflow/tfjs';
+import { concatFlat, splitFlat, splitRows } from './fast_split';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** aᵀ·b with an explicit transpose (fast on wasm). */
 export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const at = tf.transpose(a);
-  const out = tf.matMul(at, b);
+  const out = tf.matMul(at, b) as tf.Tensor2D;
   at.dispose();
   return out;
 }
@@ -23,7 +24,7 @@ export function matMulTN(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
 /** a·bᵀ with an explicit transpose (fast on wasm). */
 export function matMulNT(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor2D {
   const bt = tf.transpose(b);
-  const out = tf.matMul(a, bt);
+  const out = tf.matMul(a, bt) as tf.Tensor2D;
   bt.dispose();
   return out;
 }
@@ -56,22 +57,23 @@ export interface StepMask {
 
 export function prepareMask(mask: tf.Tensor2D, T: number): StepMask {
   const column = tf.reshape(tf.transpose(mask), [-1, 1]) as tf.Tensor2D; // [T·B, 1]
-  const m = tf.split(column, T, 0) as tf.Tensor2D[];
+  const m = splitRows(column, T);
   const keep = m.map((mt) => tf.cast(mt, 'bool') as tf.Tensor2D);
   return { keep, m, column };
 }
 
-/** Packs y [B, T, O] and the final states into one [B, T·O + Σ sizes] tensor. */
-export function pack(y: tf.Tensor3D, states: tf.Tensor2D[]): tf.Tensor2D {
-  const [B, T, O] = y.shape;
-  return tf.concat([tf.reshape(y, [B, T * O]), ...states], 1);
+/**
+ * Packs the time-major outputs Y [T·B, O] and the final states into one flat
+ * tensor (1-D, so unpacking is contiguous slicing on every backend).
+ */
+export function pack(yTimeMajor: tf.Tensor2D, states: tf.Tensor2D[]): tf.Tensor1D {
+  return concatFlat([yTimeMajor, ...states]);
 }
 
-/** Inverse of `pack` (also used on the incoming gradient). */
-export function unpack(packed: tf.Tensor2D, T: number, O: number, stateSizes: number[]): SequenceResult {
-  const B = packed.shape[0];
-  const parts = tf.split(packed, [T * O, ...stateSizes], 1) as tf.Tensor2D[];
-  return { y: tf.reshape(parts[0], [B, T, O]), states: parts.slice(1) };
+/** Splits the packed gradient inside a kernel: dY [T·B, O] (time-major) and one gradient per state. */
+export function unpackGrad(dPacked: tf.Tensor1D, T: number, B: number, O: number, stateSizes: number[]): { dY: tf.Tensor2D; dStates: tf.Tensor2D[] } {
+  const parts = splitFlat(dPacked, [[T * B, O], ...stateSizes.map((n) => [B, n])]) as tf.Tensor2D[];
+  return { dY: parts[0], dStates: parts.slice(1) };
 }
 
 /**
@@ -83,8 +85,8 @@ export function runPacked(
   weights: tf.Tensor[],
   outputSize: number,
   kernel: (x: tf.Tensor3D, weights: tf.Tensor[], states: tf.Tensor2D[], mask: tf.Tensor2D | null, save: tf.GradSaveFunc) => {
-    value: tf.Tensor2D;
-    gradFunc: (dy: tf.Tensor2D, saved: tf.Tensor[]) => tf.Tensor[];
+    value: tf.Tensor1D;
+    gradFunc: (dPacked: tf.Tensor1D, saved: tf.Tensor[]) => tf.Tensor[];
   },
 ): SequenceResult {
   const { x, initialStates, mask } = inp;
@@ -99,13 +101,17 @@ export function runPacked(
     return {
       value: r.value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const grads = r.gradFunc(dy as tf.Tensor2D, saved);
+        const grads = r.gradFunc(dy as tf.Tensor1D, saved);
         return mask ? [...grads, tf.zerosLike(mask)] : grads;
       },
     };
-  }) as never) as (...ts: tf.Tensor[]) => tf.Tensor2D;
-  const packed = f(...inputs);
-  const out = unpack(packed, T, outputSize, initialStates.map((s) => s.shape[1]));
-  packed.dispose();
-  return out;
+  }) as never) as (...ts: tf.Tensor[]) => tf.Tensor1D;
+  // Unpacking is taped (tf.split), so gradients flow back into the packed tensor.
+  return tf.tidy(() => {
+    const B = x.shape[0];
+    const sizes = initialStates.map((s) => s.shape[1]);
+    const parts = tf.split(f(...inputs), [T * B * outputSize, ...sizes.map((n) => B * n)]);
+    const y = tf.transpose(tf.reshape(parts[0], [T, B, outputSize]), [1, 0, 2]) as tf.Tensor3D;
+    return { y, states: parts.slice(1).map((p, i) => tf.reshape(p, [B, sizes[i]]) as tf.Tensor2D) };
+  });
 }

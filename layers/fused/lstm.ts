@@ -11,7 +11,8 @@
  * gradients are single large matmuls over all steps.
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromTimeMajor, matMulNT, matMulTN, prepareMask, pack, runPacked, stepOrder, toTimeMajor } from './common';
+import { fromTimeMajor, matMulNT, matMulTN, pack, prepareMask, runPacked, stepOrder, toTimeMajor, unpackGrad } from './common';
+import { concatCols, concatRows, splitCols, splitRows } from './fast_split';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The LSTM's weights (Keras layout, gate order i, f, c, o). */
@@ -52,8 +53,10 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const Ks = tf.mul(K, scale);
     const Rs = tf.mul(R, scale) as tf.Tensor2D;
     const bs = b ? tf.mul(b, scale) : null;
-    const ZX = bs ? tf.add(tf.matMul(X, Ks), bs) : tf.matMul(X, Ks); // [T·B, 4H]
-    const zx = tf.split(ZX, T, 0) as tf.Tensor2D[];
+    const ZX = (bs ? tf.add(tf.matMul(X, Ks), bs) : tf.matMul(X, Ks)) as tf.Tensor2D; // [T·B, 4H]
+    const zx = splitRows(ZX, T);
+    const two = tf.scalar(2);
+    const one = tf.scalar(1);
     const sm = mask ? prepareMask(mask, T) : null;
 
     const S: tf.Tensor[] = new Array(T); // σ of all gate blocks, per step [B, 4H]
@@ -66,9 +69,9 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     for (const t of order) {
       Hprev[t] = h;
       Cprev[t] = c;
-      const s = tf.sigmoid(tf.add(zx[t], tf.matMul(h, Rs)));
-      const [i, f, sc, o] = tf.split(s, 4, 1);
-      const g = tf.sub(tf.mul(sc, 2), 1);
+      const s = tf.sigmoid(tf.add(zx[t], tf.matMul(h, Rs))) as tf.Tensor2D;
+      const [i, f, sc, o] = splitCols(s, 4);
+      const g = tf.sub(tf.mul(sc, two), one);
       const cNew = tf.add(tf.mul(f, c), tf.mul(i, g));
       const tc = tf.tanh(cNew);
       let hNew = tf.mul(o, tc);
@@ -77,19 +80,18 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       TC[t] = tc;
       if (sm) {
         Y[t] = tf.mul(hNew, sm.m[t]);
-        h = tf.where(sm.keep[t], hNew, h);
-        c = tf.where(sm.keep[t], cNew, c);
+        h = tf.where(sm.keep[t], hNew, h) as tf.Tensor2D;
+        c = tf.where(sm.keep[t], cNew, c) as tf.Tensor2D;
       } else {
         Y[t] = hNew;
         h = hNew as tf.Tensor2D;
         c = cNew as tf.Tensor2D;
       }
     }
-    const y = fromTimeMajor(tf.concat(Y, 0) as tf.Tensor2D, B, T);
     save([X, K, R, ...(Wr ? [Wr] : []), ...(sm ? [sm.column] : []), ...S, ...TC, ...Cprev, ...Hprev]);
 
     return {
-      value: pack(y, [h, c]),
+      value: pack(concatRows(Y as tf.Tensor2D[]), [h, c]),
       // ---- backward ----
       gradFunc: (dPacked, saved) => {
         let k = 0;
@@ -104,29 +106,31 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
           return list;
         };
         const [sS, sTC, sCprev, sHprev] = [take(), take(), take(), take()];
-        const [dYflat, dhT, dcT] = tf.split(dPacked, [T * P, P, H], 1) as tf.Tensor2D[];
-        const dY = toTimeMajor(tf.reshape(dYflat, [B, T, P]) as tf.Tensor3D); // [T·B, P]
+        const {
+          dY, // [T·B, P] time-major
+          dStates: [dhT, dcT],
+        } = unpackGrad(dPacked, T, B, P, [P, H]);
 
         // Step-independent factors for all T·B rows at once.
-        const Sall = tf.concat(sS, 0) as tf.Tensor2D; // [N, 4H]
-        const TCall = tf.concat(sTC, 0) as tf.Tensor2D;
-        const [iA, fA, scA, oA] = tf.split(Sall, 4, 1);
+        const Sall = concatRows(sS as tf.Tensor2D[]); // [N, 4H]
+        const TCall = concatRows(sTC as tf.Tensor2D[]);
+        const [iA, fA, scA, oA] = splitCols(Sall, 4);
         const gA = tf.sub(tf.mul(scA, 2), 1);
         // d(gate)/d(pre-activation): σ' = s(1 − s); the c block: 1 − g² = 4·sc(1 − sc).
         const deriv = tf.mul(tf.mul(Sall, tf.sub(1, Sall)), blockScale(H, 4));
         // dz = [dc, dc, dc, dm] ⊙ Pf, with dm the gradient w.r.t. m = o ⊙ tanh(c).
-        let Pf: tf.Tensor = tf.mul(tf.concat([gA, tf.concat(sCprev, 0), iA, TCall], 1), deriv);
+        let Pf: tf.Tensor = tf.mul(concatCols([gA as tf.Tensor2D, concatRows(sCprev as tf.Tensor2D[]), iA, TCall]), deriv);
         const Q = tf.mul(oA, tf.sub(1, tf.square(TCall))); // ∂c-gradient per unit of dm
         let F: tf.Tensor = fA;
         if (mcol) {
           Pf = tf.mul(Pf, mcol);
           F = tf.mul(F, mcol);
         }
-        const nm = mcol ? (tf.split(tf.sub(1, mcol), T, 0) as tf.Tensor2D[]) : null;
-        const Ps = tf.split(Pf, T, 0);
-        const Qs = tf.split(Q, T, 0);
-        const Fs = tf.split(F, T, 0);
-        const dYs = tf.split(dY, T, 0);
+        const nm = mcol ? splitRows(tf.sub(1, mcol) as tf.Tensor2D, T) : null;
+        const Ps = splitRows(Pf as tf.Tensor2D, T);
+        const Qs = splitRows(Q as tf.Tensor2D, T);
+        const Fs = splitRows(F as tf.Tensor2D, T);
+        const dYs = splitRows(dY, T);
         const Rt = tf.transpose(sR); // [4H, P]
         const WrT = sWr ? tf.transpose(sWr) : null; // [P, H]
 
@@ -139,7 +143,7 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
           const dht = tf.add(dh, dYs[t]); // gradient reaching this step's output
           const dm = WrT ? tf.matMul(dht, WrT) : dht;
           const dcp = tf.add(dc, tf.mul(dm, Qs[t]));
-          const dz = tf.mul(tf.concat([dcp, dcp, dcp, dm], 1), Ps[t]);
+          const dz = tf.mul(concatCols([dcp, dcp, dcp, dm] as tf.Tensor2D[]), Ps[t]);
           const dhPrev = tf.matMul(dz, Rt);
           const dcPrev = tf.mul(dcp, Fs[t]);
           if (nm) {
@@ -152,15 +156,15 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
           dZ[t] = dz;
           if (WrT) dHtot[t] = dht;
         }
-        const dZall = tf.concat(dZ, 0) as tf.Tensor2D; // [N, 4H], time-major
+        const dZall = concatRows(dZ as tf.Tensor2D[]); // [N, 4H], time-major
         const dX = fromTimeMajor(matMulNT(dZall, sK), B, T);
         const dK = matMulTN(sX, dZall);
-        const dR = matMulTN(tf.concat(sHprev, 0) as tf.Tensor2D, dZall);
+        const dR = matMulTN(concatRows(sHprev as tf.Tensor2D[]), dZall);
         const grads: tf.Tensor[] = [dX, dK, dR];
         if (b) grads.push(tf.sum(dZall, 0));
         if (sWr) {
           // h = m·Wr: dWr = Σ_t m_tᵀ (mask ⊙ dh_t)
-          let dHall: tf.Tensor = tf.concat(dHtot, 0);
+          let dHall: tf.Tensor = concatRows(dHtot as tf.Tensor2D[]);
           if (mcol) dHall = tf.mul(dHall, mcol);
           grads.push(matMulTN(tf.mul(oA, TCall) as tf.Tensor2D, dHall as tf.Tensor2D));
         }
