@@ -55,17 +55,17 @@ describe.each(TEST_BACKENDS)('layers on %s', (backend) => {
       const a = model.predict(x) as tf.Tensor;
       const b = loaded.predict(x) as tf.Tensor;
       expect(Array.from(b.dataSync())).toEqual(Array.from(a.dataSync()));
-      expect(loaded.layers[0].weights.map((w) => w.name)).toEqual(model.layers[0].weights.map((w) => w.name));
+      expect(loaded.layers[0].weights.map((w) => w.originalName)).toEqual(model.layers[0].weights.map((w) => w.originalName));
     }
   });
 
   test('weight names follow the PyTorch-like scheme', () => {
     const one = lstm({ units: 3, name: 'solo' });
     tf.dispose(one.apply(tf.zeros([1, 1, 2])) as tf.Tensor);
-    expect(one.weights.map((w) => w.name)).toEqual(['solo/kernel', 'solo/recurrent_kernel', 'solo/bias']);
+    expect(one.weights.map((w) => w.originalName)).toEqual(['solo/kernel', 'solo/recurrent_kernel', 'solo/bias']);
     const many = stacked({ cell: 'lstm', units: 3, numLayers: 2, bidirectional: true, projSize: 2, name: 'deep' });
     tf.dispose(many.apply(tf.zeros([1, 1, 2])) as tf.Tensor[]);
-    expect(many.weights.map((w) => w.name.replace('deep/', ''))).toEqual([
+    expect(many.weights.map((w) => w.originalName.replace('deep/', ''))).toEqual([
       'kernel_l0', 'recurrent_kernel_l0', 'bias_l0', 'proj_kernel_l0',
       'kernel_l0_reverse', 'recurrent_kernel_l0_reverse', 'bias_l0_reverse', 'proj_kernel_l0_reverse',
       'kernel_l1', 'recurrent_kernel_l1', 'bias_l1', 'proj_kernel_l1',
@@ -76,7 +76,7 @@ describe.each(TEST_BACKENDS)('layers on %s', (backend) => {
   });
 
   test('step() in a loop reproduces the whole-sequence outputs and states (stacked, both paths)', () => {
-    for (const implementation of ['autodiff'] as const) {
+    for (const implementation of ['fused', 'autodiff'] as const) {
       const layer = stacked({ cell: 'lstm', units: 4, numLayers: 2, returnSequences: true, returnState: true, implementation, seed: 3 });
       const x = tf.randomNormal([2, 6, 3], 0, 1, 'float32', 4);
       const [y, ...finals] = layer.apply(x) as tf.Tensor[];
@@ -95,7 +95,7 @@ describe.each(TEST_BACKENDS)('layers on %s', (backend) => {
 
   test('masks from an embedding (maskZero) equal explicit lengths; masked steps carry state and emit zeros', () => {
     const ids = tf.tensor2d([[3, 4, 5, 0, 0], [6, 7, 8, 9, 2]], undefined, 'int32');
-    const emb = tf.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true, inputLength: 5 });
+    const emb = tf.layers.embedding({ inputDim: 10, outputDim: 3, maskZero: true });
     const rnn = bidirectional({ layer: gru({ units: 4, returnSequences: true, returnState: true }) });
     const input = tf.input({ shape: [5], dtype: 'int32' });
     const outs = rnn.apply(emb.apply(input)) as tf.SymbolicTensor[];
@@ -138,20 +138,31 @@ describe.each(TEST_BACKENDS)('layers on %s', (backend) => {
     expect(losses[losses.length - 1]).toBeLessThan(losses[0] * 0.5);
   });
 
-  test.each(['autodiff'] as const)('no tensor leaks across forward + backward (%s)', (implementation) => {
-    const layer = stacked({ cell: 'lstm', units: 4, numLayers: 2, bidirectional: true, projSize: 2, dropout: 0.3, implementation });
-    const x = tf.randomNormal([2, 5, 3]);
-    tf.dispose(layer.apply(x) as tf.Tensor); // build
-    const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
-    const run = (): void => {
-      const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { lengths: [5, 2], training: true }) as tf.Tensor) as tf.Scalar, vars);
-      tf.dispose([value, ...Object.values(grads)]);
-    };
-    run(); // first call may allocate backend-side constants
-    const before = tf.memory().numTensors;
-    run();
-    run();
-    expect(tf.memory().numTensors).toBe(before);
+  const leakCases: [string, () => RecurrentLayer][] = [
+    ['2-layer bidirectional projected lstm', () => stacked({ cell: 'lstm', units: 4, numLayers: 2, bidirectional: true, projSize: 2, dropout: 0.3 })],
+    ['gru resetAfter', () => stacked({ cell: 'gru', units: 4, bidirectional: true })],
+    ['gru resetBefore', () => stacked({ cell: 'gru', units: 4, resetAfter: false, numLayers: 2 })],
+    ['rnn relu', () => stacked({ cell: 'rnn', units: 4, activation: 'relu', reverse: true })],
+  ];
+  describe.each(['fused', 'autodiff'] as const)('no tensor leaks across forward + backward (%s)', (implementation) => {
+    test.each(leakCases)('%s', (_name, make) => {
+      const layer = make();
+      (layer.args as { implementation: string }).implementation = implementation;
+      const x = tf.randomNormal([2, 5, 3]);
+      tf.dispose(layer.apply(x) as tf.Tensor); // build
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const run = (): void => {
+        const { value, grads } = tf.variableGrads(() => tf.sum(layer.apply(x, { lengths: [5, 2], training: true }) as tf.Tensor) as tf.Scalar, vars);
+        tf.dispose([value, ...Object.values(grads)]);
+        tf.dispose(layer.apply(x) as tf.Tensor); // inference (no tape) too
+      };
+      run(); // first call may allocate backend-side constants
+      const before = tf.memory().numTensors;
+      run();
+      run();
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([x, ...vars]);
+    });
   });
 });
 
