@@ -25,3 +25,5 @@ export type { TorchValue } from './torch_weights';
 export { makeInitializer, orthogonalValues, glorotUniformValues } from './initializers';
 export type { InitializerName } from './initializers';
 export { SeededRandom } from './random';
+export { Embedding, embedding, embeddingLookup } from './embedding';
+export type { EmbeddingArgs } from './embedding';
