@@ -1,0 +1,427 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * rnnkit benchmark: median milliseconds per training step and per inference call
+ * of the project's fused and autodiff paths, the equivalent tfjs-layers model and
+ * PyTorch, for SimpleRNN / LSTM / GRU at two sizes and a 2-layer BiLSTM.
+ * See bench/README.md. Runs the built code: `npm run bench` builds dist/ first.
+ *
+ *   node bench/run.js [--backend wasm|cpu|tensorflow|auto] [--quick] [--json] ...
+ *
+ * Benchmarks assert nothing about time; a failing implementation prints a note and
+ * the run goes on.
+ */
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { Command, Option } = require('commander');
+const { IMPLS, CELLS, CONFIGS, forwardFlops, trainFlops, makeCases } = require('./configs');
+
+// ---------------------------------------------------------------------------
+// Options
+
+function parseList(allowed, what) {
+  return (value) => {
+    const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+    for (const item of items) {
+      if (allowed && !allowed.includes(item)) throw new Error(`unknown ${what} '${item}': expected one of ${allowed.join(', ')}`);
+    }
+    return items;
+  };
+}
+
+function parseIntOpt(value) {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got '${value}'`);
+  return n;
+}
+
+function makeProgram() {
+  return new Command('bench')
+    .description('rnnkit benchmark: training-step and inference time of fused / autodiff / tfjs-layers / PyTorch recurrent layers')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'auto']).default('wasm'))
+    .option('--json', 'print one JSON object per measurement per line (no table)', false)
+    .option('--quick', 'only the small LSTM configuration (under a minute)', false)
+    .option('--cells <list>', `cells to run (${Object.keys(CELLS).join(',')})`, parseList(Object.keys(CELLS), 'cell'))
+    .option('--configs <list>', `configurations to run (${Object.keys(CONFIGS).join(',')})`, parseList(Object.keys(CONFIGS), 'config'))
+    .option('--impls <list>', `implementations to run (${IMPLS.join(',')})`, parseList(IMPLS, 'implementation'))
+    .option('--dims <B,T,D,H>', 'one custom shape instead of the named configurations', (v) => {
+      const d = v.split(',').map(Number);
+      if (d.length !== 4 || !d.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--dims wants four positive integers B,T,D,H, got '${v}'`);
+      return d;
+    })
+    .option('--warmup <n>', 'untimed calls before timing (the first compiles/allocates)', parseIntOpt, 2)
+    .option('--iters <n>', 'maximum timed iterations per measurement', parseIntOpt, 20)
+    .option('--min-iters <n>', 'minimum timed iterations (unless one call exceeds the budget)', parseIntOpt, 3)
+    .option('--budget <seconds>', 'time budget per measurement; bounds the iterations', Number, 3)
+    .option('--gru-reset-after', "project GRU rows use resetAfter: true (default false, the formula of the tfjs-layers row)", false)
+    .option('--no-torch', 'skip the PyTorch rows')
+    .option('--torch-threads <list>', 'torch.set_num_threads values for the PyTorch rows', parseList(null, 'threads'), ['1', '2'])
+    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3');
+}
+
+// ---------------------------------------------------------------------------
+// Timing
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Warm up (the first calls compile kernels and allocate), then time n calls and
+ * return the median. n = budget / (last warm-up time), clamped to [minIters, iters];
+ * a single call slower than the budget is timed once.
+ */
+function timeIt(fn, o) {
+  const budgetMs = o.budget * 1000;
+  let last = 0;
+  for (let i = 0; i < Math.max(1, o.warmup); i++) {
+    const t0 = performance.now();
+    fn();
+    last = performance.now() - t0;
+    if (last > budgetMs) break;
+  }
+  const n = Math.max(last > budgetMs ? 1 : Math.max(1, o.minIters), Math.min(o.iters, Math.floor(budgetMs / Math.max(last, 1e-3))));
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    fn();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), minMs: Math.min(...times), n };
+}
+
+// ---------------------------------------------------------------------------
+// Models
+
+/** The project's layers (built code). */
+function loadProject() {
+  try {
+    return require(path.join(__dirname, '..', 'dist', 'src', 'index.js'));
+  } catch (e) {
+    throw new Error(`cannot load the built project from dist/ (run \`npm run build\` or use \`npm run bench\`): ${e.message.split('\n')[0]}`);
+  }
+}
+
+// Initial weight values do not change the cost of dense matmuls; glorotUniform
+// avoids the slow orthogonal initializer (a QR per model) in the recurrent kernel.
+const RECURRENT_INIT = 'glorotUniform';
+
+/**
+ * The project's model for a case: a tf.sequential with one rnnkit layer.
+ * This is the one place the project's layers are plugged into the harness.
+ */
+function projectModel(tf, R, c, implementation, o) {
+  const common = {
+    units: c.H,
+    returnSequences: true,
+    implementation,
+    inputShape: [c.T, c.D],
+    recurrentInitializer: RECURRENT_INIT,
+  };
+  let layer;
+  if (c.layers > 1 || c.bidirectional) {
+    layer = R.stacked({ ...common, cell: c.base, numLayers: c.layers, bidirectional: c.bidirectional, resetAfter: o.gruResetAfter });
+  } else if (c.base === 'lstm') {
+    layer = R.lstm(common);
+  } else if (c.base === 'gru') {
+    layer = R.gru({ ...common, resetAfter: o.gruResetAfter });
+  } else {
+    layer = R.simpleRnn(common);
+  }
+  return tf.sequential({ layers: [layer] });
+}
+
+/** The equivalent tfjs-layers model (sigmoid recurrent activation; GRU without reset_after). */
+function tfjsLayersModel(tf, c) {
+  const make = (extra = {}) => {
+    const args = { units: c.H, returnSequences: true, recurrentInitializer: RECURRENT_INIT, ...extra };
+    if (c.base === 'lstm') return tf.layers.lstm({ ...args, recurrentActivation: 'sigmoid' });
+    if (c.base === 'gru') return tf.layers.gru({ ...args, recurrentActivation: 'sigmoid' });
+    return tf.layers.simpleRNN(args);
+  };
+  const inputShape = [c.T, c.D];
+  const layers = [];
+  for (let k = 0; k < c.layers; k++) {
+    const first = k === 0 ? { inputShape } : {};
+    layers.push(c.bidirectional ? tf.layers.bidirectional({ layer: make(), mergeMode: 'concat', ...first }) : make(first));
+  }
+  return tf.sequential({ layers });
+}
+
+// ---------------------------------------------------------------------------
+// Measurements
+
+/**
+ * Times one tfjs model on input x: a training step (forward + mean-square loss over
+ * the whole output sequence + backward + Adam, via optimizer.minimize) and an
+ * inference call (forward, output read back). Also the peak tf.memory().numBytes
+ * of a training step (tf.profile: max over every kernel of the step) and any
+ * tensors a step leaks.
+ */
+async function measureTf(tf, model, x, o) {
+  const vars = model.trainableWeights.map((w) => w.read());
+  const optimizer = tf.train.adam(1e-3);
+  const loss = () => tf.mean(tf.square(model.apply(x, { training: true })));
+  // wasm and cpu run synchronously; reading the loss makes sure the step is done.
+  const trainStep = () => {
+    const cost = optimizer.minimize(loss, true, vars);
+    cost.dataSync();
+    cost.dispose();
+  };
+  const infer = () => {
+    const y = tf.tidy(() => model.apply(x));
+    y.dataSync();
+    y.dispose();
+  };
+  try {
+    const train = timeIt(trainStep, o);
+    const before = tf.memory().numTensors;
+    const profile = await tf.profile(trainStep);
+    const leaked = tf.memory().numTensors - before;
+    const inferT = timeIt(infer, o);
+    const peakBytes = profile.kernels.length ? profile.peakBytes : tf.memory().numBytes;
+    return { train, infer: inferT, peakBytes, leaked };
+  } finally {
+    optimizer.dispose();
+  }
+}
+
+function round(x, digits = 3) {
+  if (x == null || !Number.isFinite(x)) return null;
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** One JSON record per (case, implementation): the format of --json. */
+function record(c, impl, backend, m, extra = {}) {
+  const trainMs = m.trainMs;
+  const inferMs = m.inferMs;
+  return {
+    cell: c.cell,
+    config: c.config,
+    impl,
+    backend,
+    ...extra,
+    trainMs: round(trainMs),
+    inferMs: round(inferMs),
+    // achieved GFLOP/s of the training step (3 × forward matmul FLOPs, see configs.js)
+    gflops: trainMs ? round(trainFlops(c) / (trainMs * 1e6), 2) : null,
+    inferGflops: inferMs ? round(forwardFlops(c) / (inferMs * 1e6), 2) : null,
+    peakBytes: m.peakBytes ?? null,
+    trainMinMs: round(m.trainMinMs),
+    inferMinMs: round(m.inferMinMs),
+    trainN: m.trainN,
+    inferN: m.inferN,
+    shape: { B: c.B, T: c.T, D: c.D, H: c.H, layers: c.layers, bidirectional: c.bidirectional },
+    ...(m.leakedTensors ? { leakedTensors: m.leakedTensors } : {}),
+  };
+}
+
+/** Runs the tfjs implementations of one case; returns records (or error notes). */
+async function runTfCase(tf, R, c, impls, backend, o, log) {
+  const out = [];
+  const x = tf.randomNormal([c.B, c.T, c.D]);
+  try {
+    for (const impl of impls) {
+      if (impl === 'pytorch') continue;
+      log(`  ${c.cell} ${c.config} ${impl} ...`);
+      let model;
+      try {
+        model = impl === 'tfjs-layers' ? tfjsLayersModel(tf, c) : projectModel(tf, R, c, impl, o);
+        const m = await measureTf(tf, model, x, o);
+        const extra = c.base === 'gru' && impl !== 'tfjs-layers' ? { resetAfter: !!o.gruResetAfter } : {};
+        out.push(
+          record(c, impl, backend, {
+            trainMs: m.train.ms,
+            inferMs: m.infer.ms,
+            trainMinMs: m.train.minMs,
+            inferMinMs: m.infer.minMs,
+            trainN: m.train.n,
+            inferN: m.infer.n,
+            peakBytes: m.peakBytes,
+            leakedTensors: m.leaked,
+          }, extra),
+        );
+      } catch (e) {
+        out.push({ cell: c.cell, config: c.config, impl, backend, error: e.message.split('\n')[0] });
+      } finally {
+        if (model) model.dispose();
+      }
+    }
+  } finally {
+    x.dispose();
+  }
+  return out;
+}
+
+/** Runs every PyTorch row in one python child process; returns {records, notes, meta}. */
+function runTorch(cases, backendTag, o, log) {
+  const args = [
+    path.join(__dirname, 'torch_bench.py'),
+    '--cases', JSON.stringify(cases),
+    '--threads', o.torchThreads.join(','),
+    '--warmup', String(o.warmup),
+    '--iters', String(o.iters),
+    '--min-iters', String(o.minIters),
+    '--budget', String(o.budget),
+  ];
+  log(`  pytorch (${o.python}, threads ${o.torchThreads.join(',')}) ...`);
+  const r = spawnSync(o.python, args, { encoding: 'utf8', maxBuffer: 16 << 20 });
+  if (r.error) return { records: [], notes: [`PyTorch rows skipped: cannot run ${o.python} (${r.error.message})`], meta: null };
+  const records = [];
+  const notes = [];
+  let meta = null;
+  for (const line of r.stdout.split('\n')) {
+    if (!line.trim()) continue;
+    let obj;
+    try {
+      obj = JSON.parse(line);
+    } catch {
+      continue;
+    }
+    if (obj.meta) meta = obj.meta;
+    else if (obj.skip) notes.push(`PyTorch rows skipped: ${obj.skip}`);
+    else if (obj.error) records.push({ ...obj, backend: backendTag });
+    else {
+      const c = cases.find((k) => k.cell === obj.cell && k.config === obj.config);
+      records.push(
+        record(c, 'pytorch', obj.backend, {
+          trainMs: obj.trainMs,
+          inferMs: obj.inferMs,
+          trainMinMs: obj.trainMinMs,
+          inferMinMs: obj.inferMinMs,
+          trainN: obj.trainN,
+          inferN: obj.inferN,
+          peakBytes: null,
+        }, { threads: obj.threads }),
+      );
+    }
+  }
+  if (r.status !== 0) notes.push(`PyTorch child exited with status ${r.status}: ${(r.stderr || '').trim().split('\n').slice(-1)[0]}`);
+  return { records, notes, meta };
+}
+
+/** Adds trainRatio / inferRatio (time ÷ the fused time of the same case). */
+function addRatios(records) {
+  for (const rec of records) {
+    const fused = records.find((f) => f.cell === rec.cell && f.config === rec.config && f.impl === 'fused' && f.trainMs != null);
+    if (!fused || rec.trainMs == null) continue;
+    rec.trainRatio = round(rec.trainMs / fused.trainMs, 2);
+    rec.inferRatio = round(rec.inferMs / fused.inferMs, 2);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Table
+
+function fmt(x, digits) {
+  return x == null ? '-' : x.toFixed(digits);
+}
+
+function formatTable(records) {
+  const header = ['cell', 'config', 'impl', 'train ms', '×fused', 'infer ms', '×fused', 'train GF/s', 'infer GF/s', 'peak MB'];
+  const rows = records.map((r) => {
+    const impl = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : r.impl;
+    if (r.error) return [CELLS[r.cell]?.label ?? r.cell, r.config, impl, `error: ${r.error}`];
+    return [
+      CELLS[r.cell]?.label ?? r.cell,
+      r.config,
+      impl,
+      fmt(r.trainMs, 1),
+      fmt(r.trainRatio, 2),
+      fmt(r.inferMs, 1),
+      fmt(r.inferRatio, 2),
+      fmt(r.gflops, 1),
+      fmt(r.inferGflops, 1),
+      r.peakBytes == null ? '-' : (r.peakBytes / 2 ** 20).toFixed(1),
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.filter((r) => r.length > 4).map((r) => String(r[i]).length)));
+  const line = (cells) =>
+    cells.length === 4 && cells[3].startsWith('error')
+      ? cells.slice(0, 3).map((s, i) => String(s).padEnd(widths[i])).join('  ') + '  ' + cells[3]
+      : cells.map((s, i) => (i < 3 ? String(s).padEnd(widths[i]) : String(s).padStart(widths[i]))).join('  ');
+  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  ')];
+  let prev = null;
+  for (let i = 0; i < rows.length; i++) {
+    const key = `${records[i].cell}/${records[i].config}`;
+    if (prev && key !== prev) out.push('');
+    prev = key;
+    out.push(line(rows[i]));
+  }
+  return out.join('\n');
+}
+
+/** Orders records as cases × IMPLS (pytorch rows by thread count). */
+function sortRecords(records, cases) {
+  const caseIdx = (r) => cases.findIndex((c) => c.cell === r.cell && c.config === r.config);
+  return [...records].sort((a, b) => caseIdx(a) - caseIdx(b) || IMPLS.indexOf(a.impl) - IMPLS.indexOf(b.impl) || (a.threads ?? 0) - (b.threads ?? 0));
+}
+
+// ---------------------------------------------------------------------------
+
+async function main(argv = process.argv) {
+  const o = makeProgram().parse(argv).opts();
+  if (o.quick) {
+    o.cells = o.cells ?? ['lstm'];
+    o.configs = o.configs ?? ['small'];
+    if (o.budget === 3) o.budget = 1.5;
+  }
+  const cases = makeCases({ cells: o.cells, configs: o.configs, dims: o.dims });
+  const impls = o.impls ?? IMPLS;
+  const log = o.json ? (s) => process.stderr.write(s + '\n') : (s) => process.stderr.write(s + '\n');
+
+  const tf = require('@tensorflow/tfjs');
+  const R = loadProject();
+  const backend = await R.selectBackend(o.backend);
+  tf.enableProdMode();
+  log(`rnnkit bench: backend ${backend} · tfjs ${tf.version.tfjs} · node ${process.version} · ${cases.length} case(s)`);
+
+  let records = [];
+  for (const c of cases) records.push(...(await runTfCase(tf, R, c, impls, backend, o, log)));
+
+  const notes = [];
+  let torchMeta = null;
+  if (impls.includes('pytorch')) {
+    if (o.torch === false) notes.push('PyTorch rows skipped (--no-torch)');
+    else {
+      const t = runTorch(cases, 'torch-cpu', o, log);
+      records.push(...t.records);
+      notes.push(...t.notes);
+      torchMeta = t.meta;
+    }
+  }
+  records = sortRecords(records, cases);
+  addRatios(records);
+
+  if (o.json) {
+    for (const r of records) process.stdout.write(JSON.stringify(r) + '\n');
+    for (const n of notes) log(`note: ${n}`);
+    return records;
+  }
+  const torchInfo = torchMeta ? ` · PyTorch ${torchMeta.torch} (CPU)` : '';
+  console.log(`\nbackend ${backend} (tfjs ${tf.version.tfjs})${torchInfo} · node ${process.version}`);
+  console.log(
+    `median of up to ${o.iters} timed calls (≥${o.minIters}, ~${o.budget}s budget each) after ${o.warmup} warm-up calls` +
+      ` · train = forward + MSE + backward + Adam · ×fused = time ÷ fused time` +
+      ` · GF/s = matmul FLOPs ÷ time (forward 2·B·T·G·H·(Din+H) per layer and direction; train 3× forward)` +
+      ` · peak = max tf.memory().numBytes in a training step`,
+  );
+  console.log('');
+  console.log(formatTable(records));
+  const leaks = records.filter((r) => r.leakedTensors);
+  for (const r of leaks) notes.push(`${r.cell} ${r.config} ${r.impl}: a training step leaked ${r.leakedTensors} tensor(s)`);
+  for (const n of notes) console.log(`\nnote: ${n}`);
+  return records;
+}
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(`bench: ${e.message}`);
+    process.exit(1);
+  });
+}
+
+module.exports = { main, makeProgram, timeIt, median, formatTable, projectModel, tfjsLayersModel };
