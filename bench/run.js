@@ -177,12 +177,12 @@ async function measureTf(tf, model, x, o) {
   };
   try {
     const train = timeIt(trainStep, o);
-    const before = tf.memory().numTensors;
+    const before = tf.memory();
     const profile = await tf.profile(trainStep);
-    const leaked = tf.memory().numTensors - before;
+    const leaked = tf.memory().numTensors - before.numTensors;
     const inferT = timeIt(infer, o);
     const peakBytes = profile.kernels.length ? profile.peakBytes : tf.memory().numBytes;
-    return { train, infer: inferT, peakBytes, leaked };
+    return { train, infer: inferT, peakBytes, baseBytes: before.numBytes, leaked };
   } finally {
     optimizer.dispose();
   }
@@ -210,6 +210,8 @@ function record(c, impl, backend, m, extra = {}) {
     gflops: trainMs ? round(trainFlops(c) / (trainMs * 1e6), 2) : null,
     inferGflops: inferMs ? round(forwardFlops(c) / (inferMs * 1e6), 2) : null,
     peakBytes: m.peakBytes ?? null,
+    // tf.memory().numBytes before the step: weights, Adam slots, the input
+    baseBytes: m.baseBytes ?? null,
     trainMinMs: round(m.trainMinMs),
     inferMinMs: round(m.inferMinMs),
     trainN: m.trainN,
@@ -241,6 +243,7 @@ async function runTfCase(tf, R, c, impls, backend, o, log) {
             trainN: m.train.n,
             inferN: m.infer.n,
             peakBytes: m.peakBytes,
+            baseBytes: m.baseBytes,
             leakedTensors: m.leaked,
           }, extra),
         );
@@ -371,7 +374,7 @@ async function main(argv = process.argv) {
   }
   const cases = makeCases({ cells: o.cells, configs: o.configs, dims: o.dims });
   const impls = o.impls ?? IMPLS;
-  const log = o.json ? (s) => process.stderr.write(s + '\n') : (s) => process.stderr.write(s + '\n');
+  const log = (s) => process.stderr.write(s + '\n'); // progress on stderr: stdout stays a table or JSON lines
 
   const tf = require('@tensorflow/tfjs');
   const R = loadProject();
@@ -404,10 +407,12 @@ async function main(argv = process.argv) {
   const torchInfo = torchMeta ? ` · PyTorch ${torchMeta.torch} (CPU)` : '';
   console.log(`\nbackend ${backend} (tfjs ${tf.version.tfjs})${torchInfo} · node ${process.version}`);
   console.log(
-    `median of up to ${o.iters} timed calls (≥${o.minIters}, ~${o.budget}s budget each) after ${o.warmup} warm-up calls` +
-      ` · train = forward + MSE + backward + Adam · ×fused = time ÷ fused time` +
-      ` · GF/s = matmul FLOPs ÷ time (forward 2·B·T·G·H·(Din+H) per layer and direction; train 3× forward)` +
-      ` · peak = max tf.memory().numBytes in a training step`,
+    [
+      `ms = median of up to ${o.iters} timed calls (at least ${o.minIters}, ~${o.budget}s budget each) after ${o.warmup} warm-up calls`,
+      `train = forward + mean-square loss over the output sequence + backward + Adam; infer = forward, output read back`,
+      `×fused = time ÷ the fused path's time; GF/s = matmul FLOPs ÷ time, forward = Σ 2·B·T·G·H·(Din+H) over layers and directions, train = 3 × forward`,
+      `peak MB = max tf.memory().numBytes during one training step (PyTorch: not measured)`,
+    ].join('\n'),
   );
   console.log('');
   console.log(formatTable(records));
