@@ -35,8 +35,8 @@ export interface EmbeddingArgs {
 }
 
 /** Row lookup W[ids] with a scatter-add gradient for W (ids get none). */
-export function embeddingLookup(weights: tf.Tensor2D, ids: tf.Tensor): tf.Tensor {
-  const [V, E] = weights.shape;
+export function embeddingLookup(weights: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  const [V, E] = weights.shape as [number, number];
   const lookup = tf.customGrad(((w: tf.Tensor2D, idx: tf.Tensor, save: tf.GradSaveFunc) => {
     const flat = tf.reshape(tf.cast(idx, 'int32'), [-1]);
     save([flat]);
@@ -103,8 +103,8 @@ export class Embedding extends tf.layers.Layer {
     return [...inputShape, this.outputDim];
   }
 
-  override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor | null {
-    if (!this.maskZero) return null;
+  override computeMask(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
+    if (!this.maskZero) return null as unknown as tf.Tensor; // tfjs treats null as "no mask"
     const ids = Array.isArray(inputs) ? inputs[0] : inputs;
     return tf.tidy(() => tf.notEqual(ids, 0));
   }

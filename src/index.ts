@@ -6,3 +6,4 @@ export * from '../layers';
 export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend';
 export type { BackendName } from './backend';
 export { fileSystem, saveModel, loadModel, writeFileAtomic } from './io/fs_handler';
+export * from './train';
