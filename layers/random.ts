@@ -39,3 +39,17 @@ export function nextSeed(): number {
   counter += 1;
   return (Date.now() + counter * 7919) % 2147483647;
 }
+
+/**
+ * The stream of dropout seeds every layer of this package draws from while
+ * training. `seedDropout(s)` resets it, so a training step's masks are a
+ * function of the seed (the training engine reseeds it before every step, which
+ * makes resumed runs identical to uninterrupted ones).
+ */
+let dropoutRng = new SeededRandom(nextSeed());
+export function seedDropout(seed: number): void {
+  dropoutRng = new SeededRandom(seed);
+}
+export function nextDropoutSeed(): number {
+  return dropoutRng.int(2147483647);
+}

@@ -27,7 +27,7 @@ import { Implementation, RecurrentCell } from './cell';
 import { GRUCell } from './gru_cell';
 import { InitializerName, makeInitializer } from './initializers';
 import { LSTMCell } from './lstm_cell';
-import { nextSeed, SeededRandom } from './random';
+import { nextDropoutSeed, nextSeed } from './random';
 import { RnnActivation, SimpleRNNCell } from './simple_rnn_cell';
 
 type Kwargs = { [key: string]: unknown };
@@ -95,11 +95,6 @@ function uniqueName(prefix: string): string {
   return `${prefix}_${n}`;
 }
 
-/** Global stream of dropout seeds; `seedDropout` makes dropout reproducible (training resumes use it). */
-let dropoutRng = new SeededRandom(nextSeed());
-export function seedDropout(seed: number): void {
-  dropoutRng = new SeededRandom(seed);
-}
 
 export class RecurrentLayer extends tf.layers.Layer {
   static className = 'rnnkit.Recurrent';
@@ -321,7 +316,7 @@ export class RecurrentLayer extends tf.layers.Layer {
       let dirOutputs: tf.Tensor3D[] = [];
       let lastOutputs: tf.Tensor2D[] = [];
       this.cells.forEach((row, k) => {
-        if (k > 0 && training && a.dropout > 0) input = tf.dropout(input, a.dropout, undefined, dropoutRng.int(2147483647)) as tf.Tensor3D;
+        if (k > 0 && training && a.dropout > 0) input = tf.dropout(input, a.dropout, undefined, nextDropoutSeed()) as tf.Tensor3D;
         dirOutputs = [];
         lastOutputs = [];
         row.forEach((cell, d) => {

@@ -1,0 +1,49 @@
+/**
+ * Shared CLI plumbing: one-line errors with the right exit code, backend choice.
+ * Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
+ */
+import { BackendError, selectBackend } from '../backend';
+import { UserError } from '../errors';
+import { TrainingDivergedError } from '../train/train';
+
+export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+/** Prints an error as one line (no stack trace for anything a user can cause) and returns its exit code. */
+export function reportError(prog: string, e: unknown): number {
+  const err = e as Error & { exitCode?: number; code?: string };
+  const msg = String(err?.message ?? e).split('\n')[0];
+  if (err instanceof UserError) {
+    process.stderr.write(`${prog}: error: ${msg}\n`);
+    return err.exitCode;
+  }
+  if (err instanceof BackendError || err instanceof TrainingDivergedError) {
+    process.stderr.write(`${prog}: error: ${msg}\n`);
+    return EXIT.failure;
+  }
+  if (err instanceof RangeError || /out of memory|OOM|Array buffer allocation failed|Cannot enlarge memory/i.test(msg)) {
+    process.stderr.write(`${prog}: error: out of memory (${msg}); the configuration is too large for this machine: try a smaller --hidden, --embedding-dim or --batch-size\n`);
+    return EXIT.failure;
+  }
+  if (/^[^:\n]+: (expected|no such|not |missing|bad |the |cannot )/.test(msg) || (err instanceof Error && /: expected /.test(msg))) {
+    // Validation errors from the layers and readers name their subject; no trace needed.
+    process.stderr.write(`${prog}: error: ${msg}\n`);
+    return EXIT.failure;
+  }
+  process.stderr.write(`${prog}: internal error: ${msg}\n`);
+  if (process.env.RNNKIT_DEBUG) process.stderr.write(`${err?.stack ?? ''}\n`);
+  else process.stderr.write(`${prog}: (set RNNKIT_DEBUG=1 for the stack trace, and please report it)\n`);
+  return EXIT.failure;
+}
+
+/** Selects the backend and returns its name. */
+export async function useBackend(name: string | undefined): Promise<string> {
+  return selectBackend(name);
+}
+
+/** Runs an async main, mapping errors to exit codes. */
+export function runMain(prog: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => process.exit(code),
+    (e) => process.exit(reportError(prog, e)),
+  );
+}

@@ -1,0 +1,78 @@
+/**
+ * Sentiment classification (many-to-one): configuration and defaults.
+ *
+ * The defaults are tuned for sentence-level data of a few thousand to tens of
+ * thousands of examples (e.g. the 10k-sentence movie-review polarity set), on a
+ * 2-core machine without a GPU.
+ */
+import type { CellKind } from '../../layers/recurrent_layer';
+import type { PoolingMode } from '../../layers/pooling';
+import type { OptimizerName } from '../../src/train/optimizers';
+
+export interface SentimentConfig {
+  /** A TSV/CSV file, a directory with train/dev/test files, or a directory of one file per class. Default: the bundled data/sentiment. */
+  data?: string;
+  /** Label column (header name or 1-based number); guessed when omitted. */
+  labelColumn?: string | number;
+  /** Text column (header name or 1-based number); guessed when omitted. */
+  textColumn?: string | number;
+  /** Recurrent cell. */
+  cell: CellKind;
+  /** Stacked recurrent layers. */
+  layers: number;
+  /** Hidden units per direction. */
+  hidden: number;
+  /** Read the sentence in both directions. */
+  bidirectional: boolean;
+  /** How the per-step outputs become one vector: 'last' state, or 'max'/'mean' over real steps. */
+  pooling: 'last' | PoolingMode;
+  /** Word-embedding size. */
+  embeddingDim: number;
+  /** Dropout on embeddings, between recurrent layers and before the classifier. */
+  dropout: number;
+  /** Upper bound on epochs (early stopping usually ends sooner). */
+  epochs: number;
+  /** Stop after this many epochs without a better dev accuracy. */
+  patience: number;
+  /** Examples per batch. */
+  batchSize: number;
+  /** Learning rate. */
+  lr: number;
+  /** Optimizer. */
+  optimizer: OptimizerName;
+  /** Clip gradients to this global norm (0: off). */
+  clipNorm: number;
+  /** Vocabulary: keep words seen at least this often in training. */
+  minFreq: number;
+  /** Vocabulary: at most this many entries. */
+  maxVocab: number;
+  /** Truncate sentences to this many tokens. */
+  maxLen: number;
+  /** Seed of initialization, batching and dropout. */
+  seed: number;
+  /** Where checkpoints go (OUT/best, OUT/last). */
+  out: string;
+  /** Resume from a checkpoint directory. */
+  resume?: string;
+}
+
+export const SENTIMENT_DEFAULTS: SentimentConfig = {
+  cell: 'lstm',
+  layers: 1,
+  hidden: 128,
+  bidirectional: true,
+  pooling: 'max',
+  embeddingDim: 128,
+  dropout: 0.5,
+  epochs: 12,
+  patience: 3,
+  batchSize: 32,
+  lr: 2e-3,
+  optimizer: 'adam',
+  clipNorm: 5,
+  minFreq: 1,
+  maxVocab: 30000,
+  maxLen: 80,
+  seed: 1,
+  out: 'runs/sentiment',
+};

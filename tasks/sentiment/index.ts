@@ -1,0 +1,203 @@
+/**
+ * Sentiment classification, end to end: read → tokenize → vocabulary → bucketed
+ * batches → model → train (src/train) → evaluate the best checkpoint on dev and
+ * test → report. No argv here: the CLI maps options onto SentimentConfig.
+ */
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../../src/io/fs_handler';
+import { bucketedBatches, padBatch, SequenceBatch } from '../../src/data/batching';
+import { LabeledText, loadLabeledSplits } from '../../src/data/labeled_text';
+import { tokenize } from '../../src/data/tokenizer';
+import { Vocabulary } from '../../src/data/vocabulary';
+import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
+import { bundledData } from '../../src/paths';
+import { readArtifacts } from '../../src/train/checkpoint';
+import { EpochInfo, StepInfo, train, TrainResult } from '../../src/train/train';
+import { SENTIMENT_DEFAULTS, SentimentConfig } from './config';
+import { buildSentimentModel } from './model';
+
+export { SENTIMENT_DEFAULTS } from './config';
+export type { SentimentConfig } from './config';
+export { buildSentimentModel } from './model';
+
+/** Callbacks for progress reporting (the CLI draws bars / JSON lines with them). */
+export interface SentimentHooks {
+  onNote?: (message: string) => void;
+  onStep?: (info: StepInfo) => void;
+  onEpoch?: (info: EpochInfo) => void;
+  shouldStop?: () => boolean;
+}
+
+export interface Misclassified {
+  text: string;
+  label: string;
+  predicted: string;
+  confidence: number;
+  source: string;
+}
+
+export interface SentimentResult {
+  /** Metrics of the best checkpoint. */
+  dev: { accuracy: number; macroF1: number };
+  test: { accuracy: number; macroF1: number } | null;
+  devReport: ClassificationReport;
+  testReport: ClassificationReport | null;
+  /** A few misclassified test (else dev) examples. */
+  misclassified: Misclassified[];
+  labels: string[];
+  /** The checkpoint to predict with (OUT/best). */
+  modelDir: string;
+  training: TrainResult;
+  notes: string[];
+  counts: { train: number; dev: number; test: number; vocabulary: number };
+}
+
+/** What a checkpoint carries besides the model, to predict. */
+interface SentimentArtifacts {
+  task: 'sentiment';
+  vocabulary: string[];
+  labels: string[];
+  config: SentimentConfig;
+}
+
+function sortLabels(labels: string[]): string[] {
+  const numeric = labels.every((l) => /^-?\d+(\.\d+)?$/.test(l));
+  return labels.sort((a, b) => (numeric ? Number(a) - Number(b) : a < b ? -1 : a > b ? 1 : 0));
+}
+
+/** Class probabilities for token-id sequences, in input order. */
+function predictProbs(model: tf.LayersModel, seqs: number[][], batchSize: number, maxLen: number): number[][] {
+  const out: number[][] = new Array(seqs.length);
+  for (const b of bucketedBatches(seqs, seqs.map(() => 0), batchSize * 4, { shuffle: false, maxLen })) {
+    const probs = tf.tidy(() => tf.softmax(model.predict(tf.tensor2d(b.ids, undefined, 'int32')) as tf.Tensor2D));
+    const rows = probs.arraySync() as number[][];
+    probs.dispose();
+    b.index.forEach((j, r) => (out[j] = rows[r]));
+  }
+  return out;
+}
+
+const argmax = (p: number[]): number => p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
+
+export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, hooks: SentimentHooks = {}): Promise<SentimentResult> {
+  const config: SentimentConfig = { ...SENTIMENT_DEFAULTS, ...overrides };
+  const note = (m: string): void => hooks.onNote?.(m);
+  const dataPath = config.data ?? bundledData('sentiment');
+  const splits = loadLabeledSplits(dataPath, { labelColumn: config.labelColumn, textColumn: config.textColumn }, config.seed);
+  splits.notes.forEach(note);
+
+  // Vocabulary and labels come from the checkpoint when resuming, so ids keep their meaning.
+  const resumed = config.resume ? (readArtifacts(config.resume) as unknown as SentimentArtifacts) : null;
+  const trainTokens = splits.train.map((e) => tokenize(e.text));
+  const vocab = resumed ? Vocabulary.fromJSON(resumed.vocabulary) : Vocabulary.build(trainTokens, { minFreq: config.minFreq, maxSize: config.maxVocab });
+  const labels = resumed ? resumed.labels : sortLabels([...new Set(splits.train.map((e) => e.label))]);
+  if (labels.length < 2) throw new Error(`${dataPath}: the training data has a single label ('${labels[0]}'); classification needs at least two`);
+  const labelIndex = new Map(labels.map((l, i) => [l, i]));
+  const encode = (items: LabeledText[]) => ({
+    seqs: items.map((e) => vocab.encode(tokenize(e.text)).slice(0, config.maxLen)),
+    ys: items.map((e) => labelIndex.get(e.label) ?? -1),
+  });
+  const tr = encode(splits.train);
+  const dv = encode(splits.dev);
+  const te = encode(splits.test);
+  note(`data: ${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples, ${labels.length} labels (${labels.join(', ')}), vocabulary ${vocab.size}`);
+
+  const model = buildSentimentModel(config, vocab.size, labels.length);
+  const artifacts: SentimentArtifacts = { task: 'sentiment', vocabulary: vocab.toJSON(), labels, config };
+  const evaluate = (m: tf.LayersModel, d: { seqs: number[][]; ys: number[] }): ClassificationReport =>
+    classificationReport(d.ys, predictProbs(m, d.seqs, config.batchSize, config.maxLen).map(argmax), labels);
+
+  const training = await train<SequenceBatch>(
+    {
+      model,
+      loss: (b, training) =>
+        tf.tidy(() => {
+          const logits = model.apply(tf.tensor2d(b.ids, undefined, 'int32'), { training }) as tf.Tensor2D;
+          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(b.labels, 'int32'), labels.length), logits) as tf.Scalar;
+        }),
+      batches: (epoch, seed) => bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }),
+      batchSize: (b) => b.labels.length,
+      evaluate: () => {
+        const r = evaluate(model, dv);
+        return { accuracy: r.accuracy, macroF1: r.macroF1 };
+      },
+      artifacts: artifacts as unknown as Record<string, unknown>,
+    },
+    {
+      epochs: config.epochs,
+      optimizer: config.optimizer,
+      lr: config.lr,
+      clipNorm: config.clipNorm,
+      seed: config.seed,
+      metric: 'accuracy',
+      patience: config.patience,
+      outDir: config.out,
+      resume: config.resume,
+      onStep: hooks.onStep,
+      onEpoch: hooks.onEpoch,
+      shouldStop: hooks.shouldStop,
+    },
+  );
+
+  const bestDir = path.join(config.out, 'best');
+  const best = training.bestEpoch >= 0 ? await loadModel(bestDir) : model;
+  const devReport = evaluate(best, dv);
+  const testReport = te.seqs.length ? evaluate(best, te) : null;
+  const shown = te.seqs.length ? { items: splits.test, d: te } : { items: splits.dev, d: dv };
+  const probs = predictProbs(best, shown.d.seqs, config.batchSize, config.maxLen);
+  const misclassified = shown.items
+    .map((e, i) => ({ e, p: probs[i], y: shown.d.ys[i] }))
+    .filter(({ p, y }) => argmax(p) !== y)
+    .sort((a, b) => Math.max(...b.p) - Math.max(...a.p))
+    .slice(0, 5)
+    .map(({ e, p }) => ({ text: e.text, label: e.label, predicted: labels[argmax(p)], confidence: Math.max(...p), source: e.source }));
+  if (best !== model) best.dispose();
+  model.dispose();
+  return {
+    dev: { accuracy: devReport.accuracy, macroF1: devReport.macroF1 },
+    test: testReport ? { accuracy: testReport.accuracy, macroF1: testReport.macroF1 } : null,
+    devReport,
+    testReport,
+    misclassified,
+    labels,
+    modelDir: bestDir,
+    training,
+    notes: splits.notes,
+    counts: { train: splits.train.length, dev: splits.dev.length, test: splits.test.length, vocabulary: vocab.size },
+  };
+}
+
+/** A trained sentiment model, loaded from a checkpoint directory, for predictions. */
+export class SentimentClassifier {
+  private constructor(
+    readonly model: tf.LayersModel,
+    readonly vocab: Vocabulary,
+    readonly labels: string[],
+    readonly config: SentimentConfig,
+  ) {}
+
+  static async load(dir: string): Promise<SentimentClassifier> {
+    const a = readArtifacts(dir) as unknown as SentimentArtifacts;
+    if (a.task !== 'sentiment') throw new Error(`${dir}: this checkpoint is for task '${String(a.task)}', not sentiment`);
+    const model = await loadModel(path.join(dir));
+    return new SentimentClassifier(model, Vocabulary.fromJSON(a.vocabulary), a.labels, a.config);
+  }
+
+  /** Label and class probabilities for each text. */
+  predict(texts: string[]): { text: string; label: string; probabilities: Record<string, number> }[] {
+    const seqs = texts.map((t) => this.vocab.encode(tokenize(t)).slice(0, this.config.maxLen));
+    const probs = predictProbs(this.model, seqs.map((s) => (s.length ? s : [1])), this.config.batchSize, this.config.maxLen);
+    return texts.map((text, i) => ({
+      text,
+      label: this.labels[argmax(probs[i])],
+      probabilities: Object.fromEntries(this.labels.map((l, j) => [l, probs[i][j]])),
+    }));
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+export { padBatch };
