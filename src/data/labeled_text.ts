@@ -30,6 +30,8 @@ export interface ColumnOptions {
   labelColumn?: string | number;
   /** Text column: header name or 1-based number. */
   textColumn?: string | number;
+  /** Whether the first row is a header; guessed when omitted. */
+  header?: boolean;
 }
 
 export interface Splits {
@@ -72,10 +74,18 @@ export function readLabeledFile(file: string, options: ColumnOptions = {}): Labe
     throw new UserError(`${file}:1: expected ${kind} columns (a label and a text), found a single column`);
   }
   const lower = first.map((c) => c.trim().toLowerCase());
-  const hasHeader =
-    lower.some((c) => LABEL_NAMES.includes(c)) ||
-    lower.some((c) => TEXT_NAMES.includes(c)) ||
-    (typeof options.labelColumn === 'string' && !/^\d+$/.test(options.labelColumn));
+  let hasHeader =
+    options.header ??
+    (lower.some((c) => LABEL_NAMES.includes(c)) ||
+      lower.some((c) => TEXT_NAMES.includes(c)) ||
+      [options.labelColumn, options.textColumn].some((c) => typeof c === 'string' && !/^\d+$/.test(c)));
+  if (options.header === undefined && !hasHeader && typeof options.labelColumn === 'number' && lines.length > 2) {
+    // A first-row "label" that never recurs in a column of repeated labels is a header.
+    const j = options.labelColumn - 1;
+    const rest = lines.slice(1, 501).filter((l) => l.trim()).map((l, i) => splitRow(l, delimiter, file, i + 2)[j]);
+    const distinct = new Set(rest);
+    hasHeader = distinct.size <= Math.max(20, rest.length / 10) && !distinct.has(first[j]);
+  }
   const header = hasHeader ? first : null;
   const ncols = first.length;
   const startLine = hasHeader ? 2 : 1;

@@ -1,0 +1,125 @@
+/** Data pipeline: tokenizer, vocabulary, readers (and every bad-input error), batching, metrics. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { bucketedBatches } from '../src/data/batching';
+import { loadLabeledSplits, readClassDirectory, readLabeledFile } from '../src/data/labeled_text';
+import { readLines } from '../src/data/text_file';
+import { tokenize } from '../src/data/tokenizer';
+import { Vocabulary } from '../src/data/vocabulary';
+import { UserError } from '../src/errors';
+import { classificationReport } from '../src/metrics/classification';
+
+const dir = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-data-'));
+function write(d: string, name: string, content: string | Buffer): string {
+  const p = path.join(d, name);
+  fs.writeFileSync(p, content);
+  return p;
+}
+
+test('tokenizer keeps contractions and hyphenated words, splits punctuation', () => {
+  expect(tokenize("It isn't a well-made film, is it?!")).toEqual(['it', "isn't", 'a', 'well-made', 'film', ',', 'is', 'it', '?', '!']);
+  expect(tokenize('Ünïcode   café 42')).toEqual(['ünïcode', 'café', '42']);
+});
+
+test('vocabulary: pad 0, unk 1, frequency order, min frequency, max size, JSON round trip', () => {
+  const v = Vocabulary.build([['b', 'a', 'b'], ['c', 'b', 'a']], { minFreq: 2 });
+  expect(v.tokens).toEqual(['<pad>', '<unk>', 'b', 'a']);
+  expect(v.encode(['a', 'zzz', 'b'])).toEqual([3, 1, 2]);
+  expect(Vocabulary.fromJSON(JSON.parse(JSON.stringify(v))).tokens).toEqual(v.tokens);
+  expect(Vocabulary.build([['x', 'y', 'z']], { maxSize: 3 }).size).toBe(3);
+});
+
+describe('readers', () => {
+  test('TSV with a header (label, text) and a headerless text<TAB>label file (columns guessed)', () => {
+    const d = dir();
+    const a = readLabeledFile(write(d, 'a.tsv', 'label\ttext\n1\tgreat movie\n0\tdull "plot"\n'));
+    expect(a.map((e) => [e.label, e.text])).toEqual([['1', 'great movie'], ['0', 'dull "plot"']]);
+    expect(a[1].source).toBe(`${path.join(d, 'a.tsv')}:3`);
+    const b = readLabeledFile(write(d, 'b.txt', 'so good\t1\nso bad\t0\nnot bad at all\t1\n'));
+    expect(b.map((e) => e.label)).toEqual(['1', '0', '1']);
+    expect(b[2].text).toBe('not bad at all');
+  });
+
+  test('CSV with quotes, columns chosen by name or number', () => {
+    const d = dir();
+    const f = write(d, 'r.csv', 'id,stars,body\n1,pos,"fine, really"\n2,neg,"meh"\n');
+    expect(readLabeledFile(f, { labelColumn: 'stars', textColumn: 'body' }).map((e) => [e.label, e.text])).toEqual([['pos', 'fine, really'], ['neg', 'meh']]);
+    expect(readLabeledFile(f, { labelColumn: 2, textColumn: 3 })[0].text).toBe('fine, really');
+  });
+
+  test('U+0085 inside a line stays in the line (UCI imdb file)', () => {
+    const d = dir();
+    expect(readLines(write(d, 'u.txt', 'a\u0085b\t1\nc\t0\n'))).toEqual(['a\u0085b\t1', 'c\t0']);
+  });
+
+  const bad: [string, string, string | Buffer, RegExp][] = [
+    ['empty file', 'e.tsv', '', /e\.tsv: the file is empty/],
+    ['missing column', 'm.tsv', 'label\ttext\n1\tok\n', /m\.tsv: missing column 'stars' \(header has: label, text\)/],
+    ['a single column', 's.tsv', 'just text\nmore text\n', /s\.tsv:1: expected tab-separated columns \(a label and a text\), found a single column/],
+    ['ragged line', 'r.tsv', 'label\ttext\n1\tgood\n0\tbad\textra\n', /r\.tsv:3: expected 2 tab-separated columns like line 1, found 3/],
+    ['bad label', 'b.tsv', 'label\ttext\n1\tgood\n\tno label here\n', /b\.tsv:3: bad label: the label column \(1\) is empty/],
+    ['non-UTF-8 bytes', 'n.tsv', Buffer.concat([Buffer.from('label\ttext\n1\tfine\n0\tcaf'), Buffer.from([0xe9]), Buffer.from(' au lait\n')]), /n\.tsv:3: not valid UTF-8 text/],
+  ];
+  test.each(bad)('%s → a clear error naming the file and line', (_what, name, content, message) => {
+    const d = dir();
+    const f = write(d, name, content);
+    let err: unknown;
+    try {
+      readLabeledFile(f, name === 'm.tsv' ? { labelColumn: 'stars' } : {});
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(UserError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  test('a dev label unseen in training is a bad label', () => {
+    const d = dir();
+    write(d, 'train.tsv', 'label\ttext\npos\tgood\nneg\tbad\n');
+    write(d, 'valid.tsv', 'label\ttext\npos\tfine\nneutral\tok\n');
+    expect(() => loadLabeledSplits(d, {}, 1)).toThrow(/valid\.tsv:3: bad label 'neutral': it does not occur in the training data \(labels: neg, pos\)/);
+  });
+
+  test('split directory with valid.*; single file split 80/10/10 with a note; class directory', () => {
+    const d = dir();
+    write(d, 'train.tsv', 'label\ttext\n' + Array.from({ length: 20 }, (_, i) => `${i % 2}\ttext ${i}`).join('\n'));
+    write(d, 'valid.tsv', 'label\ttext\n1\ta\n0\tb\n');
+    const s = loadLabeledSplits(d, {}, 1);
+    expect([s.train.length, s.dev.length, s.test.length]).toEqual([20, 2, 0]);
+    expect(s.notes.join(' ')).toMatch(/no test split/);
+    const single = loadLabeledSplits(path.join(d, 'train.tsv'), {}, 1);
+    expect([single.train.length, single.dev.length, single.test.length]).toEqual([16, 2, 2]);
+    expect(single.notes[0]).toMatch(/split 20 examples into train\/dev\/test 16\/2\/2 \(80\/10\/10\) by a seeded shuffle/);
+    const c = dir();
+    write(c, 'happy.txt', Array.from({ length: 10 }, (_, i) => `yay ${i}`).join('\n'));
+    write(c, 'sad.txt', Array.from({ length: 10 }, (_, i) => `boo ${i}`).join('\n'));
+    expect(new Set(readClassDirectory(c).map((e) => e.label))).toEqual(new Set(['happy', 'sad']));
+    const cs = loadLabeledSplits(c, {}, 1);
+    expect(cs.train.length + cs.dev.length + cs.test.length).toBe(20);
+  });
+});
+
+test('bucketed batches: seeded, cover every example once, padded to each batch\'s own length', () => {
+  const seqs = Array.from({ length: 100 }, (_, i) => Array.from({ length: 1 + (i * 7) % 30 }, () => 5));
+  const labels = seqs.map((_, i) => i % 2);
+  const a = bucketedBatches(seqs, labels, 8, { seed: 3, poolBatches: 4 });
+  const b = bucketedBatches(seqs, labels, 8, { seed: 3, poolBatches: 4 });
+  expect(a.map((x) => x.index)).toEqual(b.map((x) => x.index));
+  expect(a.flatMap((x) => x.index).sort((p, q) => p - q)).toEqual([...seqs.keys()]);
+  for (const batch of a) {
+    const T = Math.max(...batch.index.map((i) => seqs[i].length));
+    expect(batch.ids.every((row) => row.length === T)).toBe(true);
+  }
+  const padded = a.reduce((n, x) => n + x.ids.length * x.ids[0].length, 0);
+  const naive = 100 * 30;
+  expect(padded).toBeLessThan(naive * 0.75); // bucketing saves padding
+});
+
+test('classification report', () => {
+  const r = classificationReport([0, 0, 1, 1, 2], [0, 1, 1, 1, 0], ['a', 'b', 'c']);
+  expect(r.accuracy).toBeCloseTo(3 / 5);
+  expect(r.confusion).toEqual([[1, 1, 0], [0, 2, 0], [1, 0, 0]]);
+  // F1: a = 0.5, b = 0.8, c = 0
+  expect(r.macroF1).toBeCloseTo((0.5 + 0.8 + 0) / 3);
+});
