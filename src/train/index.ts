@@ -1,13 +1,18 @@
 /** The training engine: loop, optimizers, schedules, clipping, checkpoints, truncated BPTT. */
-export { train, TrainingDivergedError, mixSeed } from './train';
-export type { TrainOptions, TrainResult, StepInfo, EpochInfo } from './train';
-export type { TrainSpec, Metrics } from './types';
-export { makeOptimizer, setLearningRate, OPTIMIZERS } from './optimizers';
+export { train } from './train';
+export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors } from './types';
+export { TrainingDivergedError, CheckpointMismatchError } from './errors';
+export { StopSignal } from './stop';
+export { mixSeed, stepSeed, seededPermutation } from './rng';
+export { makeOptimizer, setLearningRate, getLearningRate, OPTIMIZERS } from './optimizers';
 export type { OptimizerName, OptimizerOptions } from './optimizers';
 export { LrSchedule, SCHEDULES } from './schedules';
-export type { ScheduleName, ScheduleOptions } from './schedules';
+export type { ScheduleName, ScheduleOptions, ScheduleState } from './schedules';
 export { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
-export { saveCheckpoint, loadCheckpoint, resolveCheckpoint, readArtifacts } from './checkpoint';
-export type { Checkpoint, TrainingState } from './checkpoint';
-export { tbpttChunks, tbpttStep } from './tbptt';
-export type { TbpttStepResult } from './tbptt';
+export {
+  saveCheckpoint, loadCheckpoint, resolveCheckpoint, readArtifacts, readConfig, readTrainingState,
+  restoreModelWeights, restoreOptimizer, readCarried, CHECKPOINT_FORMAT,
+} from './checkpoint';
+export type { Checkpoint, CheckpointContents, TrainingState } from './checkpoint';
+export { tbpttChunks, tbpttStep, truncatedBptt, CarriedStates } from './tbptt';
+export type { TbpttStepResult, TruncatedBpttOptions, ChunkInfo } from './tbptt';

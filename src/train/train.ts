@@ -1,254 +1,273 @@
 /**
  * The training loop: one short flat loop in a fixed order, for any model, loss
- * and batches (see TrainSpec in ./types):
+ * and batches (see TrainSpec and TrainOptions in ./types):
  *
- *   per step:  lr → seed dropout → loss & grads (tf.variableGrads: BPTT through the
- *              recurrent layers) → health check → clip → optimizer step → dispose → log
- *   per epoch: dev evaluation → schedule → early stopping → checkpoints (last, best)
+ *   per step:  lr → seed dropout → loss & grads (tf.variableGrads over the trainable
+ *              weights: BPTT through the recurrent layers) → clip (measures the norm)
+ *              → health check → optimizer.applyGradients → dispose → log → stop?
+ *   per epoch: dev evaluation → selection & schedule → checkpoints (best, last)
+ *              → early stopping / stop?
  *
- * Every random choice is a function of (seed, epoch, step), so a run stopped and
- * resumed from its checkpoint ends with the same weights as an uninterrupted one.
+ * Every random choice is a function of (seed, epoch, step), and the whole loop
+ * state lives in `st` (saved as training.json), so a run stopped and resumed from
+ * its checkpoint ends with bit-identical weights to an uninterrupted one.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { seedDropout } from '../../layers/recurrent_layer';
-import { clipByGlobalNorm, clipByValue } from './clip';
-import { loadCheckpoint, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
-import { makeOptimizer, OptimizerName, setLearningRate } from './optimizers';
-import { LrSchedule, ScheduleOptions } from './schedules';
-import { Metrics, TrainSpec } from './types';
+import { seedDropout } from '../../layers/random';
+import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
+import { readCarried, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
+import { CheckpointMismatchError, TrainingDivergedError } from './errors';
+import { makeOptimizer, setLearningRate } from './optimizers';
+import { stepSeed } from './rng';
+import { LrSchedule } from './schedules';
+import type { EpochInfo, LogRecord, MetricMode, Metrics, StepInfo, TrainOptions, TrainResult, TrainSpec } from './types';
 
-export interface TrainOptions {
-  /** Epochs to train (an upper bound when early stopping). */
-  epochs: number;
-  /** Optimizer. Default 'adam'. */
-  optimizer?: OptimizerName;
-  /** Learning rate. Default 1e-3. */
-  lr?: number;
-  /** Momentum (sgd, rmsprop). Default 0. */
-  momentum?: number;
-  /** Learning-rate schedule. Default constant. */
-  schedule?: ScheduleOptions;
-  /** Clip gradients to this global L2 norm; 0 disables. Default 0. */
-  clipNorm?: number;
-  /** Clamp gradient elements to ±clipValue; 0 disables. Default 0. */
-  clipValue?: number;
-  /** Seed of batch order and dropout. Default 1. */
-  seed?: number;
-  /** Dev metric that selects the best checkpoint and drives early stopping (higher is better unless `minimize`). Default the first metric evaluate() returns. */
-  metric?: string;
-  /** The selection metric is better when lower (e.g. loss, rmse). Default false. */
-  minimize?: boolean;
-  /** Stop after this many epochs without dev improvement; 0 disables. Default 0. */
-  patience?: number;
-  /** Directory for checkpoints: OUT/last and OUT/best. Omit to keep nothing on disk. */
-  outDir?: string;
-  /** Resume from this checkpoint directory (typically OUT/last). */
-  resume?: string;
-  /** Stop when the loss exceeds this multiple of the first epoch's mean loss (or is NaN/Inf). Default 1e3. */
-  divergenceRatio?: number;
-  /** Called after every step. */
-  onStep?: (info: StepInfo) => void;
-  /** Called after every epoch, with its dev metrics. */
-  onEpoch?: (info: EpochInfo) => void;
-  /** Checked after every step; when it returns true the loop saves and returns `interrupted`. */
-  shouldStop?: () => boolean;
-}
+// Also importable from here (the CLI and tasks did before ./index existed); prefer './index'.
+export { TrainingDivergedError } from './errors';
+export { mixSeed } from './rng';
+export type { EpochInfo, LogRecord, StepInfo, TrainOptions, TrainResult } from './types';
 
-export interface StepInfo {
-  epoch: number;
-  step: number;
-  stepsInEpoch: number;
-  globalStep: number;
-  loss: number;
-  gradNorm: number;
-  /** ‖Δθ‖ / ‖θ‖ would need a copy; this is ‖g‖·lr / ‖θ‖, the usual proxy (char-rnn logs it). */
-  updateRatio: number;
-  lr: number;
-  examplesPerSec: number;
-  /** Estimated seconds left in the run (all epochs). */
-  etaSec: number;
-}
-
-export interface EpochInfo {
-  epoch: number;
-  loss: number;
-  dev: Metrics;
-  best: boolean;
-  lr: number;
-  seconds: number;
-}
-
-export interface TrainResult {
-  /** Why the loop ended. */
-  stopped: 'completed' | 'early-stopping' | 'interrupted';
-  /** Epochs completed. */
-  epochs: number;
-  /** Best dev metrics (the best checkpoint's). */
-  bestDev: Metrics;
-  /** Epoch of the best dev metric (-1 without evaluation). */
-  bestEpoch: number;
-  /** Per-epoch log. */
-  history: Record<string, number>[];
-  /** Checkpoint directories (when outDir was given). */
-  lastDir?: string;
-  bestDir?: string;
-}
-
-/** The loss became NaN/Inf or exploded; the last good checkpoint is kept. */
-export class TrainingDivergedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'TrainingDivergedError';
-  }
-}
-
-/** A 31-bit integer mixed from the run seed and counters (splitmix-style). */
-export function mixSeed(...parts: number[]): number {
-  let h = 0x2545f491;
-  for (const p of parts) {
-    h = Math.imul(h ^ (p | 0), 0x9e3779b1);
-    h ^= h >>> 15;
-  }
-  return (h >>> 0) % 2147483647;
-}
-
-export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promise<TrainResult> {
+/** The options with defaults applied and deprecated aliases folded in. */
+function resolveOptions(options: TrainOptions) {
   const o = {
-    optimizer: 'adam' as OptimizerName,
+    optimizer: 'adam' as const,
     lr: 1e-3,
     momentum: 0,
     clipNorm: 0,
     clipValue: 0,
-    seed: 1,
-    minimize: false,
     patience: 0,
-    divergenceRatio: 1e3,
+    checkpointEvery: 0,
+    logEvery: 10,
     ...options,
+    mode: options.mode ?? (options.minimize ? 'min' : 'auto'),
+    maxDivergenceRatio: options.maxDivergenceRatio ?? options.divergenceRatio ?? 100,
+    checkpointDir: options.checkpointDir ?? options.outDir,
+    onEpochEnd: options.onEpochEnd ?? options.onEpoch,
   };
+  if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new Error(`epochs must be a non-negative integer, got ${String(o.epochs)}`);
+  if (!(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`patience must be a non-negative integer, got ${String(o.patience)}`);
+  if (!(o.clipNorm >= 0) || !(o.clipValue >= 0)) throw new Error(`clipNorm and clipValue must be ≥ 0 (0 disables), got ${o.clipNorm}, ${o.clipValue}`);
+  if (!(o.maxDivergenceRatio >= 0)) throw new Error(`maxDivergenceRatio must be ≥ 0 (0 disables), got ${o.maxDivergenceRatio}`);
+  if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
+  const signal = options.signal;
+  const shouldStop = options.shouldStop;
+  const stopRequested = (): boolean => Boolean(signal?.aborted) || Boolean(shouldStop?.());
+  return { ...o, stopRequested };
+}
+
+/** Keras' rule for mode 'auto': lower is better for losses and errors. */
+function resolveMode(mode: MetricMode, metric: string | null): 'max' | 'min' {
+  if (mode !== 'auto') return mode;
+  return metric === null || /loss|err|perplexity|ppl|mse|mae|rmse|wer|cer/i.test(metric) ? 'min' : 'max';
+}
+
+function freshState(seed: number, metric: string | null, mode: MetricMode, schedule: LrSchedule): TrainingState {
+  return {
+    epoch: 0, step: 0, globalStep: 0, seed,
+    metric, mode: resolveMode(mode, metric), best: null, bestEpoch: -1, bestDev: {}, bad: 0,
+    referenceLoss: null, epochLossSum: 0, epochSteps: 0,
+    schedule: schedule.state, history: [],
+  };
+}
+
+/** Train `spec.model` on `spec`'s batches. Throws TrainingDivergedError on NaN/Inf or an exploding loss. */
+export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promise<TrainResult> {
+  const o = resolveOptions(options);
   const model = spec.model;
   const optimizer = makeOptimizer({ name: o.optimizer, lr: o.lr, momentum: o.momentum });
   const schedule = new LrSchedule(o.lr, o.schedule);
-  const sign = o.minimize ? -1 : 1;
-  let st: TrainingState = { epoch: 0, step: 0, globalStep: 0, best: -Infinity, bestEpoch: -1, bad: 0, schedule: schedule.state, history: [], seed: o.seed };
-  let bestDev: Metrics = {};
-
-  if (o.resume) {
-    const ck = await loadCheckpoint(o.resume);
-    const byName = new Map(ck.model.weights.map((w) => [w.originalName, w]));
-    model.weights.forEach((w, i) => {
-      const src = byName.get(w.originalName) ?? ck.model.weights[i];
-      if (!src || !tf.util.arraysEqual(src.shape as number[], w.shape as number[])) {
-        throw new Error(`${o.resume}: checkpoint does not match the model (weight ${w.originalName})`);
-      }
-      w.write(src.read());
-    });
-    await restoreOptimizer(optimizer, ck);
-    st = ck.training;
-    schedule.state = st.schedule as LrSchedule['state'];
-    bestDev = (ck.artifacts.__bestDev as Metrics) ?? {};
-    ck.model.weights.forEach((w) => w.read().dispose());
-  }
-
+  let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
+  if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const lastDir = o.outDir ? path.join(o.outDir, 'last') : undefined;
-  const bestDir = o.outDir ? path.join(o.outDir, 'best') : undefined;
-  const artifacts = (): Record<string, unknown> => ({ ...(spec.artifacts ?? {}), __bestDev: bestDev });
-  const checkpoint = async (dir: string | undefined): Promise<void> => {
-    if (dir) await saveCheckpoint(dir, model, optimizer, { ...st, schedule: schedule.state }, artifacts());
+  const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;
+  const bestDir = o.checkpointDir ? path.join(o.checkpointDir, 'best') : undefined;
+  const log = (r: LogRecord): void => o.onLog?.(r);
+  const config = {
+    task: spec.config ?? {},
+    training: JSON.parse(JSON.stringify({ ...options, resume: undefined, signal: undefined })) as Record<string, unknown>,
+    backend: tf.getBackend(),
+    tfjs: tf.version.tfjs,
   };
-  let referenceLoss = NaN; // mean loss of the first epoch, for the explosion check
+  const save = async (kind: 'last' | 'best'): Promise<void> => {
+    const dir = kind === 'last' ? lastDir : bestDir;
+    if (!dir) return;
+    const training = { ...st, schedule: schedule.state };
+    await saveCheckpoint(dir, { model, optimizer, training, artifacts: spec.artifacts, config, carried: spec.carried?.get() });
+    log({ type: 'checkpoint', dir, kind, epoch: st.epoch, step: st.step, globalStep: st.globalStep });
+  };
   let stopped: TrainResult['stopped'] = 'completed';
+  let started = false;
 
-  for (; st.epoch < o.epochs; st.epoch++, st.step = 0) {
-    const epochStart = Date.now();
-    const batches = spec.batches(st.epoch, o.seed);
-    const totalSteps = o.epochs * batches.length;
-    let lossSum = 0;
-    let lossCount = 0;
-    let examples = 0;
-    for (; st.step < batches.length; st.step++) {
-      const batch = batches[st.step];
-      const lr = schedule.lr(st.epoch, st.globalStep, totalSteps);
-      setLearningRate(optimizer, lr);
-      seedDropout(mixSeed(o.seed, st.globalStep));
-      const { value, grads } = tf.variableGrads(() => spec.loss(batch, true), vars);
-      const loss = value.dataSync()[0];
-      value.dispose();
-      if (!Number.isFinite(loss) || (Number.isFinite(referenceLoss) && loss > o.divergenceRatio * referenceLoss)) {
+  try {
+    while (st.epoch < o.epochs && stopped === 'completed') {
+      const epochStart = Date.now();
+      const batches = spec.batches(st.epoch, st.seed);
+      if (!batches.length) throw new Error(`TrainSpec.batches returned no batches for epoch ${st.epoch + 1}`);
+      const totalSteps = o.epochs * batches.length;
+      const firstStep = st.step;
+      let examples = 0;
+      if (!started) log({ type: 'start', backend: tf.getBackend(), epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
+      started = true;
+
+      while (st.step < batches.length) {
+        const batch = batches[st.step];
+        // 1. learning rate
+        const lr = schedule.lr(st.epoch, st.globalStep, totalSteps);
+        setLearningRate(optimizer, lr);
+        // 2. forward + backward
+        seedDropout(stepSeed(st.seed, st.epoch, st.step));
+        const { value, grads } = tf.variableGrads(() => spec.loss(batch, true), vars);
+        const loss = value.dataSync()[0];
+        value.dispose();
+        // 3. clip (by value, then by global norm; the norm is measured either way)
+        const byValue = o.clipValue > 0 ? clipByValue(grads, o.clipValue) : grads;
+        const { grads: clipped, norm } = clipByGlobalNorm(byValue, o.clipNorm > 0 ? o.clipNorm : Infinity);
         tf.dispose(Object.values(grads));
-        throw new TrainingDivergedError(
-          `training diverged at epoch ${st.epoch + 1}, step ${st.step + 1}: loss ${loss}` +
+        if (byValue !== grads) tf.dispose(Object.values(byValue));
+        // 4. health: never apply a NaN/Inf or exploding step
+        st.referenceLoss ??= Number.isFinite(loss) ? loss : null;
+        const ref = st.referenceLoss;
+        const exploded = o.maxDivergenceRatio > 0 && ref !== null && ref > 0 && loss > o.maxDivergenceRatio * ref;
+        if (!Number.isFinite(loss) || !Number.isFinite(norm) || exploded) {
+          tf.dispose(Object.values(clipped));
+          const message =
+            `training diverged at epoch ${st.epoch + 1}, step ${st.step + 1}: loss ${loss}, gradient norm ${norm}` +
+            (exploded ? ` (more than ${o.maxDivergenceRatio}× the first loss ${ref})` : '') +
             (lastDir ? `; the last good checkpoint is ${lastDir}` : '') +
-            ' (try a lower --lr or --clip-norm)',
-        );
-      }
-      let clipped = o.clipValue > 0 ? clipByValue(grads, o.clipValue) : grads;
-      const { grads: normed, norm } = clipByGlobalNorm(clipped, o.clipNorm > 0 ? o.clipNorm : Infinity);
-      if (clipped !== grads) tf.dispose(Object.values(clipped));
-      tf.dispose(Object.values(grads));
-      clipped = normed;
-      optimizer.applyGradients(clipped);
-      tf.dispose(Object.values(clipped));
-      st.globalStep++;
-      lossSum += loss;
-      lossCount++;
-      const n = spec.batchSize(batch);
-      examples += n;
-      if (o.onStep) {
-        const elapsed = (Date.now() - epochStart) / 1000;
-        const eps = examples / Math.max(elapsed, 1e-3);
-        const stepsLeft = batches.length - st.step - 1 + (o.epochs - st.epoch - 1) * batches.length;
-        const paramNorm = Math.sqrt(vars.reduce((a, v) => a + tf.tidy(() => tf.sum(tf.square(v)).dataSync()[0]), 0));
-        o.onStep({
-          epoch: st.epoch,
-          step: st.step,
-          stepsInEpoch: batches.length,
-          globalStep: st.globalStep,
-          loss,
-          gradNorm: norm,
-          updateRatio: (lr * Math.min(norm, o.clipNorm > 0 ? o.clipNorm : Infinity)) / Math.max(paramNorm, 1e-12),
-          lr,
-          examplesPerSec: eps,
-          etaSec: (stepsLeft * elapsed) / (st.step + 1),
-        });
-      }
-      if (o.shouldStop?.()) {
+            ' (try a lower lr, or clipNorm)';
+          log({ type: 'diverged', message, epoch: st.epoch, step: st.step, loss, gradNorm: norm });
+          throw new TrainingDivergedError(message, st.epoch, st.step, loss, norm, lastDir);
+        }
+        // 5. optimizer step
+        optimizer.applyGradients(clipped);
+        tf.dispose(Object.values(clipped));
         st.step++;
-        await checkpoint(lastDir);
-        stopped = 'interrupted';
+        st.globalStep++;
+        st.epochLossSum += loss;
+        st.epochSteps++;
+        examples += spec.batchSize(batch);
+        // 6. log
+        const logThis = o.onLog !== undefined && (st.globalStep % Math.max(1, o.logEvery) === 0 || st.step === batches.length);
+        if (o.onStep || logThis) {
+          const info = stepInfo(st, batches.length, o.epochs, loss, norm, lr, o.clipNorm, vars, examples, epochStart, st.step - firstStep);
+          o.onStep?.(info);
+          if (logThis) log({ type: 'step', ...info });
+        }
+        // 7. stop request / periodic checkpoint
+        if (o.stopRequested()) {
+          stopped = 'interrupted';
+          break;
+        }
+        if (o.checkpointEvery > 0 && st.globalStep % o.checkpointEvery === 0 && st.step < batches.length) await save('last');
+      }
+      if (stopped === 'interrupted') {
+        await save('last');
         break;
       }
-    }
-    if (stopped === 'interrupted') break;
-    const meanLoss = lossSum / Math.max(lossCount, 1);
-    if (!Number.isFinite(referenceLoss)) referenceLoss = meanLoss;
-    const dev = spec.evaluate ? await spec.evaluate() : {};
-    const metricName = o.metric ?? Object.keys(dev)[0];
-    const value = metricName !== undefined && dev[metricName] !== undefined ? sign * dev[metricName] : -meanLoss;
-    schedule.observe(value);
-    const isBest = value > st.best;
-    if (isBest) {
-      st.best = value;
-      st.bestEpoch = st.epoch;
-      st.bad = 0;
-      bestDev = dev;
-    } else st.bad++;
-    const lr = schedule.lr(st.epoch, st.globalStep, o.epochs * batches.length);
-    st.history.push({ epoch: st.epoch + 1, loss: meanLoss, lr, ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`dev_${k}`, v])) });
-    const earlyStop = o.patience > 0 && st.bad >= o.patience;
-    // Checkpoints record the epoch to run next.
-    st.epoch++;
-    st.step = 0;
-    if (isBest) await checkpoint(bestDir);
-    await checkpoint(lastDir);
-    st.epoch--;
-    o.onEpoch?.({ epoch: st.epoch, loss: meanLoss, dev, best: isBest, lr, seconds: (Date.now() - epochStart) / 1000 });
-    if (earlyStop) {
-      stopped = 'early-stopping';
+
+      // End of epoch: evaluate, select, schedule, checkpoint.
+      spec.onEpochDone?.(st.epoch, batches);
+      const meanLoss = st.epochLossSum / Math.max(st.epochSteps, 1);
+      const dev: Metrics = spec.evaluate ? await spec.evaluate() : {};
+      st.metric ??= Object.keys(dev)[0] ?? null;
+      st.mode = resolveMode(o.mode, st.metric);
+      const value = selectionValue(st.metric, dev, meanLoss, spec.evaluate !== undefined);
+      schedule.observe(st.mode === 'max' ? value : -value);
+      const isBest = Number.isFinite(value) && (st.best === null || (st.mode === 'max' ? value > st.best : value < st.best));
+      if (isBest) {
+        st.best = value;
+        st.bestEpoch = st.epoch;
+        st.bestDev = dev;
+        st.bad = 0;
+      } else st.bad++;
+      const lr = schedule.lr(st.epoch + 1, st.globalStep, totalSteps);
+      const entry = { epoch: st.epoch + 1, loss: meanLoss, lr, ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`dev_${k}`, v])) };
+      st.history.push(entry);
+      const info: EpochInfo = { epoch: st.epoch, loss: meanLoss, dev, best: isBest, lr, seconds: (Date.now() - epochStart) / 1000 };
+      // The checkpoint records the position to continue from: the next epoch's first step.
       st.epoch++;
-      break;
+      st.step = 0;
+      st.epochLossSum = 0;
+      st.epochSteps = 0;
+      if (isBest) await save('best');
+      await save('last');
+      o.onEpochEnd?.(info);
+      log({ type: 'epoch', ...info });
+      if (o.patience > 0 && st.bad >= o.patience) stopped = 'early-stopping';
+      else if (o.stopRequested() && st.epoch < o.epochs) stopped = 'interrupted';
     }
+  } finally {
+    optimizer.dispose();
   }
-  return { stopped, epochs: st.epoch, bestDev, bestEpoch: st.bestEpoch, history: st.history, lastDir, bestDir };
+  log({ type: 'stop', reason: stopped, epoch: st.epoch, step: st.step, globalStep: st.globalStep });
+  return {
+    stopped,
+    epochs: st.epoch,
+    globalStep: st.globalStep,
+    bestDev: st.bestDev,
+    bestEpoch: st.bestEpoch,
+    metric: st.metric ?? 'loss',
+    bestValue: st.best ?? NaN,
+    history: st.history,
+    lastDir,
+    bestDir,
+  };
+}
+
+/** The value of the selection metric for an epoch (the training loss when there is none). */
+function selectionValue(metric: string | null, dev: Metrics, meanLoss: number, evaluated: boolean): number {
+  if (metric === null || (metric === 'loss' && !evaluated)) return meanLoss;
+  if (!(metric in dev)) {
+    throw new Error(`selection metric '${metric}' is not among the dev metrics (${Object.keys(dev).join(', ') || 'none: the task has no evaluate()'})`);
+  }
+  return dev[metric];
+}
+
+/** The health numbers of a step (one extra reduction over the weights). */
+function stepInfo(
+  st: TrainingState, stepsInEpoch: number, epochs: number, loss: number, norm: number, lr: number,
+  clipNorm: number, vars: tf.Variable[], examples: number, epochStart: number, stepsDone: number,
+): StepInfo {
+  const pn = globalNorm(vars);
+  const paramNorm = pn.dataSync()[0];
+  pn.dispose();
+  const elapsed = Math.max((Date.now() - epochStart) / 1000, 1e-3);
+  const stepsLeft = stepsInEpoch - st.step + (epochs - st.epoch - 1) * stepsInEpoch;
+  return {
+    epoch: st.epoch,
+    step: st.step - 1,
+    stepsInEpoch,
+    globalStep: st.globalStep,
+    loss,
+    gradNorm: norm,
+    paramNorm,
+    gradParamRatio: norm / Math.max(paramNorm, 1e-12),
+    updateRatio: (lr * (clipNorm > 0 ? Math.min(norm, clipNorm) : norm)) / Math.max(paramNorm, 1e-12),
+    lr,
+    examplesPerSec: examples / elapsed,
+    etaSec: (stepsLeft * elapsed) / Math.max(stepsDone, 1),
+  };
+}
+
+/** Restores weights, optimizer slots, carried tensors and loop state from a checkpoint; returns the loop state. */
+async function resume<B>(spec: TrainSpec<B>, optimizer: tf.Optimizer, schedule: LrSchedule, dir: string, seed: number | undefined, optimizerName: string): Promise<TrainingState> {
+  const st = readTrainingState(dir);
+  if (seed !== undefined && seed !== st.seed) {
+    throw new CheckpointMismatchError(`${dir}: the checkpoint's run used seed ${st.seed}, not ${seed} (resume with the same seed, or omit it)`);
+  }
+  await restoreModelWeights(spec.model, dir);
+  try {
+    await restoreOptimizer(optimizer, dir);
+  } catch (e) {
+    if (e instanceof CheckpointMismatchError) throw new CheckpointMismatchError(`${e.message}; this run asked for '${optimizerName}'`);
+    throw e;
+  }
+  const carried = readCarried(dir);
+  if (carried) {
+    if (!spec.carried) throw new CheckpointMismatchError(`${dir}: the checkpoint carries states between batches but this task does not (TrainSpec.carried)`);
+    spec.carried.set(carried);
+  }
+  schedule.state = st.schedule;
+  return st;
 }

@@ -1,8 +1,11 @@
 /**
  * Contract of the training engine (src/train/). Task pipelines (tasks/*) build a
- * TrainSpec and call `train(spec, options)`; the CLI only parses argv into these.
+ * TrainSpec and call `train(spec, options)`; the CLI only parses argv into
+ * TrainOptions and draws what the callbacks report.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { OptimizerName } from './optimizers';
+import type { ScheduleOptions } from './schedules';
 
 /** Metrics by name, e.g. { accuracy: 0.78, macroF1: 0.77, loss: 0.45 }. */
 export type Metrics = Record<string, number>;
@@ -20,6 +23,7 @@ export interface TrainSpec<B> {
    * The training batches of one epoch, in order. Must be a pure function of
    * (epoch, seed) so that a resumed run sees exactly the batches an uninterrupted
    * run would; the engine skips the batches already done in the resumed epoch.
+   * (`seededPermutation(n, seed, epoch)` from ./rng gives a suitable order.)
    */
   batches: (epoch: number, seed: number) => B[];
   /** Number of examples in a batch (for examples/s). */
@@ -28,4 +32,154 @@ export interface TrainSpec<B> {
   evaluate?: () => Metrics | Promise<Metrics>;
   /** Extra JSON-serializable state the task needs to predict (vocabulary, config, label names...), saved in every checkpoint. */
   artifacts?: Record<string, unknown>;
+  /** JSON-serializable task/model configuration, saved with the training options as the checkpoint's config.json. */
+  config?: Record<string, unknown>;
+  /**
+   * Tensors the task carries from one batch to the next (the recurrent states of
+   * truncated BPTT over a long stream, see `CarriedStates` in ./tbptt). Saved in
+   * checkpoints and restored on resume, so a resumed stream continues exactly.
+   */
+  carried?: CarriedTensors;
+  /** Called after the last step of every epoch, e.g. to free the epoch's batch tensors or reset carried states. */
+  onEpochDone?: (epoch: number, batches: B[]) => void;
+}
+
+/** Tensors a task carries between batches (see TrainSpec.carried). */
+export interface CarriedTensors {
+  /** The current tensors by name (the engine does not dispose them). */
+  get(): tf.NamedTensorMap;
+  /** Replace them with restored values (ownership passes to the task). */
+  set(values: tf.NamedTensorMap): void;
+}
+
+/** Which direction of the selection metric is better. 'auto': min for names containing loss/error/perplexity/mse/mae/rmse, else max (as Keras does). */
+export type MetricMode = 'max' | 'min' | 'auto';
+
+/** Something that says when to stop: an AbortSignal, or the engine's StopSignal. */
+export interface StopFlag {
+  readonly aborted: boolean;
+}
+
+/** How the engine trains. Only `epochs` is required. */
+export interface TrainOptions {
+  /** Epochs to train (an upper bound when early stopping). The batch size is the task's (TrainSpec.batches). */
+  epochs: number;
+  /** Optimizer: 'adam' | 'sgd' | 'rmsprop' | 'adagrad'. Default 'adam'. */
+  optimizer?: OptimizerName;
+  /** Base learning rate. Default 1e-3. */
+  lr?: number;
+  /** Momentum: sgd (0 = plain SGD) and rmsprop. Default 0. */
+  momentum?: number;
+  /** Learning-rate schedule (constant, step, cosine, plateau; optional warm-up). Default constant. */
+  schedule?: ScheduleOptions;
+  /** Rescale gradients to this global L2 norm when above it; 0 disables. Default 0. */
+  clipNorm?: number;
+  /** Clamp every gradient element to ±clipValue (applied before clipNorm); 0 disables. Default 0. */
+  clipValue?: number;
+  /** Seed of all the run's randomness: batch order (passed to TrainSpec.batches) and dropout masks, mixed with (epoch, step). Default 1; on resume, the checkpoint's. */
+  seed?: number;
+  /** Dev metric selecting the best checkpoint and driving early stopping / plateau. Default the first metric evaluate() returns, or the training loss without evaluate. */
+  metric?: string;
+  /** Direction of `metric`. Default 'auto'. */
+  mode?: MetricMode;
+  /** Stop after this many epochs without dev improvement; 0 disables. Default 0. */
+  patience?: number;
+  /** Checkpoint directory: DIR/last (every epoch, and on stop) and DIR/best (best dev metric). Omit to keep nothing on disk. */
+  checkpointDir?: string;
+  /** Also save DIR/last every this many steps (long epochs); 0 = at epoch ends only. Default 0. */
+  checkpointEvery?: number;
+  /** Resume from this checkpoint directory (typically DIR/last): weights, optimizer slots, position, schedule, history. */
+  resume?: string;
+  /** Stop with TrainingDivergedError when a step's loss exceeds this multiple of the run's first loss (NaN/Inf always stop); 0 disables the ratio check. Default 100. */
+  maxDivergenceRatio?: number;
+  /** Cooperative stop: checked after every step; when set the loop finishes the step, saves DIR/last, and returns `stopped: 'interrupted'`. */
+  signal?: StopFlag;
+  /** Called after every step with its health numbers (cheap: no extra tensor work when omitted). */
+  onStep?: (info: StepInfo) => void;
+  /** Called after every epoch with its dev metrics. */
+  onEpochEnd?: (info: EpochInfo) => void;
+  /** Structured log records (one JSON line each for `--json` output). */
+  onLog?: (record: LogRecord) => void;
+  /** Emit a 'step' log record every this many steps. Default 10. */
+  logEvery?: number;
+
+  /** @deprecated use checkpointDir */
+  outDir?: string;
+  /** @deprecated use onEpochEnd */
+  onEpoch?: (info: EpochInfo) => void;
+  /** @deprecated use signal */
+  shouldStop?: () => boolean;
+  /** @deprecated use mode: 'min' */
+  minimize?: boolean;
+  /** @deprecated use maxDivergenceRatio */
+  divergenceRatio?: number;
+}
+
+/** Health of one optimizer step. */
+export interface StepInfo {
+  /** 0-based epoch. */
+  epoch: number;
+  /** 0-based step within the epoch. */
+  step: number;
+  stepsInEpoch: number;
+  /** Optimizer steps taken so far (after this one). */
+  globalStep: number;
+  loss: number;
+  /** Global L2 norm of the gradients before clipping. */
+  gradNorm: number;
+  /** Global L2 norm of the trainable weights after the step. */
+  paramNorm: number;
+  /** ‖g‖ / ‖θ‖ (char-rnn's health number; ~1e-3 is typical, ≫ means trouble). */
+  gradParamRatio: number;
+  /** lr · ‖g_clipped‖ / ‖θ‖: the relative size of an SGD update. */
+  updateRatio: number;
+  lr: number;
+  /** Training examples per second in this epoch so far. */
+  examplesPerSec: number;
+  /** Estimated seconds left in the run (all epochs), excluding evaluation. */
+  etaSec: number;
+}
+
+/** Summary of one epoch. */
+export interface EpochInfo {
+  /** 0-based epoch. */
+  epoch: number;
+  /** Mean training loss over the epoch's steps (this process's steps when resumed mid-epoch). */
+  loss: number;
+  dev: Metrics;
+  /** Whether this epoch is the best so far (and DIR/best was written). */
+  best: boolean;
+  lr: number;
+  seconds: number;
+}
+
+/** One structured log line. */
+export type LogRecord =
+  | ({ type: 'step' } & StepInfo)
+  | ({ type: 'epoch' } & EpochInfo)
+  | { type: 'start'; backend: string; epochs: number; stepsPerEpoch: number; seed: number; resumedFrom?: string; epoch: number; step: number }
+  | { type: 'checkpoint'; dir: string; kind: 'last' | 'best'; epoch: number; step: number; globalStep: number }
+  | { type: 'stop'; reason: TrainResult['stopped']; epoch: number; step: number; globalStep: number }
+  | { type: 'diverged'; message: string; epoch: number; step: number; loss: number; gradNorm: number };
+
+/** What train() returns. */
+export interface TrainResult {
+  /** Why the loop ended ('interrupted': the stop signal fired; the CLI exits 130). */
+  stopped: 'completed' | 'early-stopping' | 'interrupted';
+  /** Epochs completed. */
+  epochs: number;
+  /** Optimizer steps taken in total (including those before a resume). */
+  globalStep: number;
+  /** Best dev metrics (the best checkpoint's). */
+  bestDev: Metrics;
+  /** 0-based epoch of the best dev metric (-1 when no epoch completed). */
+  bestEpoch: number;
+  /** The selection metric's name and its best value. */
+  metric: string;
+  bestValue: number;
+  /** Per-epoch log: { epoch (1-based), loss, lr, dev_<metric>... }. */
+  history: Record<string, number>[];
+  /** Checkpoint directories (when checkpointDir was given). */
+  lastDir?: string;
+  bestDir?: string;
 }

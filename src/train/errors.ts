@@ -1,0 +1,26 @@
+/** Errors the training engine throws. */
+
+/** The loss (or gradient norm) became NaN/Inf or exploded; training stopped before applying the step, and the last good checkpoint is kept. */
+export class TrainingDivergedError extends Error {
+  constructor(
+    message: string,
+    /** 0-based epoch and step of the bad batch. */
+    readonly epoch: number,
+    readonly step: number,
+    readonly loss: number,
+    readonly gradNorm: number,
+    /** The last good checkpoint on disk, if any. */
+    readonly checkpoint?: string,
+  ) {
+    super(message);
+    this.name = 'TrainingDivergedError';
+  }
+}
+
+/** A checkpoint cannot be used with this model or these options. */
+export class CheckpointMismatchError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CheckpointMismatchError';
+  }
+}
