@@ -175,6 +175,7 @@ describe.each(TEST_BACKENDS)('fused kernels on %s', (backend) => {
       const c = makeCase(v, true, 3);
       const inputs = [c.x, ...c.params, ...c.states];
       const before = tf.memory().numTensors;
+      const dataBefore = tf.engine().backend.numDataIds();
       const grads = tf.tidy(() => evaluate(v.fused, c, true).grads);
       expect(grads.length).toBe(inputs.length);
       tf.dispose(grads);
@@ -182,6 +183,8 @@ describe.each(TEST_BACKENDS)('fused kernels on %s', (backend) => {
       const r = v.fused({ x: c.x, initialStates: c.states, mask: c.mask, reverse: false }, c.params);
       tf.dispose([r.y, ...r.states]);
       expect(tf.memory().numTensors).toBe(before);
+      // The kernels call backend kernels directly: also nothing left in the backend.
+      expect(tf.engine().backend.numDataIds()).toBe(dataBefore);
       tf.dispose([...inputs, c.mask!, c.Ry, ...c.Rs]);
     });
   });

@@ -127,7 +127,13 @@ export class Ops {
   }
   /** a·b + bias (bias [n], broadcast over rows). */
   matMulBias(a: TI, b: TI, bias: TI): TI {
-    return this.run('_FusedMatMul', { a, b, bias }, { transposeA: false, transposeB: false, activation: 'linear' });
+    // The kernel (unlike BatchMatMul) expects rank-3 operands.
+    const a3 = this.reshape(a, [1, ...a.shape]);
+    const b3 = this.reshape(b, [1, ...b.shape]);
+    const o3 = this.run('_FusedMatMul', { a: a3, b: b3, bias }, { transposeA: false, transposeB: false, activation: 'linear' });
+    const out = this.reshape(o3, [a.shape[0], b.shape[1]]);
+    this.free(a3, b3, o3);
+    return out;
   }
   add(a: TI, b: TI): TI {
     return this.run('Add', { a, b });
@@ -185,37 +191,43 @@ export class Ops {
     return this.isWasm ? this.be.typedArrayFromHeap!(x) : (this.be.readSync!(x.dataId) as Float32Array);
   }
 
+  /** Splits [R, n·F] into its n column blocks [R, F]. */
+  splitCols(x: TI, n: number): TI[] {
+    return this.pickCols(x, n, Array.from({ length: n }, (_, j) => [j, 1, 0] as [number, number, number]));
+  }
+
   /**
-   * Splits [R, n·F] into n column blocks [R, F]; block j is transformed as
-   * affine[j][0]·v + affine[j][1] while copying (direct mode) or by two ops.
+   * Views [R, n·F] as n column blocks of width F and returns, for each pick
+   * [j, a, c], the block j mapped elementwise by v ↦ a·v + c (a copy: in direct
+   * mode the affine map is applied while copying, otherwise by two ops).
    */
-  splitCols(x: TI, n: number, affine?: ([number, number] | null)[]): TI[] {
+  pickCols(x: TI, n: number, picks: [number, number, number][]): TI[] {
     const [R, W] = x.shape;
     const F = W / n;
     if (!this.direct) {
       const parts = (this.engine.runKernel('SplitV', { x }, { numOrSizeSplits: n, axis: 1 }) as tf.Tensor[]).map((p) => this.track(p));
-      return parts.map((p, j) => {
-        const a = affine?.[j];
-        if (!a) return p;
-        const s = this.mul(p, this.keepConst(a[0]));
-        const r = this.add(s, this.keepConst(a[1]));
-        this.free(p, s);
+      const outs = picks.map(([j, a, c]) => {
+        if (a === 1 && c === 0) return this.track(tf.clone(parts[j]));
+        const s = this.mul(parts[j], this.keepConst(a));
+        const r = this.add(s, this.keepConst(c));
+        this.free(s);
         return r;
       });
+      this.free(...parts);
+      return outs;
     }
-    const outs = Array.from({ length: n }, () => this.alloc([R, F]));
+    const outs = picks.map(() => this.alloc([R, F]));
     const src = this.view(x);
-    outs.forEach((o, j) => {
+    outs.forEach((o, p) => {
       const dst = this.view(o);
-      const a = affine?.[j];
-      if (!a) {
+      const [j, a, c] = picks[p];
+      if (a === 1 && c === 0) {
         for (let r = 0; r < R; r++) dst.set(src.subarray(r * W + j * F, r * W + (j + 1) * F), r * F);
       } else {
-        const [m, c] = a;
         for (let r = 0; r < R; r++) {
           const s0 = r * W + j * F;
           const d0 = r * F;
-          for (let k = 0; k < F; k++) dst[d0 + k] = m * src[s0 + k] + c;
+          for (let k = 0; k < F; k++) dst[d0 + k] = a * src[s0 + k] + c;
         }
       }
     });
@@ -243,7 +255,7 @@ export class Ops {
 
   /** Concatenates [R, F_j] along columns. */
   concatCols(xs: TI[]): TI {
-    if (!this.direct) return this.track(this.engine.runKernel('Concat', Object.assign({}, xs) as never, { axis: 1 }) as tf.Tensor);
+    if (!this.direct) return this.track(this.engine.runKernel('Concat', xs as never, { axis: 1 }) as tf.Tensor);
     const R = xs[0].shape[0];
     const W = xs.reduce((a, x) => a + x.shape[1], 0);
     const out = this.alloc([R, W]);
@@ -260,7 +272,7 @@ export class Ops {
 
   /** Concatenates [R_j, F] along rows. */
   concatRows(xs: TI[]): TI {
-    if (!this.direct) return this.track(this.engine.runKernel('Concat', Object.assign({}, xs) as never, { axis: 0 }) as tf.Tensor);
+    if (!this.direct) return this.track(this.engine.runKernel('Concat', xs as never, { axis: 0 }) as tf.Tensor);
     const F = xs[0].shape[1];
     const out = this.alloc([xs.reduce((a, x) => a + x.shape[0], 0), F]);
     const dst = this.view(out);

@@ -1,18 +1,26 @@
 /**
  * Fused LSTM over a whole sequence with hand-derived BPTT (equations in
- * ../lstm_cell.ts).
+ * ../lstm_cell.ts; Keras gate order i, f, c, o):
  *
- * Forward: Z_x = X·W + b for all steps in one matmul; per step one matmul h·U,
- * one sigmoid over all four gate blocks (the c-block columns are pre-scaled by 2,
- * so tanh(z) = 2σ(2z) − 1 needs no slice and no tanh), the cell update, tanh(c).
- * Backward: every elementwise factor that does not depend on the incoming
- * gradient is computed once for all steps (batched over T·B rows); a step is then
- * seven ops (eleven with a mask, two more with a projection), and the weight
- * gradients are single large matmuls over all steps.
+ *   z = x·W + h·U + b;  i, f, o = σ(z_i, z_f, z_o);  g = tanh(z_c)
+ *   c' = f⊙c + i⊙g;  m = o⊙tanh(c');  h' = m·Wr (projection) or m
+ *
+ * Forward: Z_x = X·W + b for all T·B rows in one matmul (time-major X); per step
+ * one matmul h·U, one sigmoid over all four gate blocks, and the cell update.
+ * tanh is never evaluated (3× slower than σ on wasm): the c-block columns of W,
+ * U, b are pre-scaled by 2 so σ gives σ(2z_c) and g = 2σ(2z_c) − 1, and the cell
+ * state is carried as c̃ = 2c so tanh(c) = 2σ(c̃) − 1. The split of the gate
+ * block applies those affine maps while copying. A step is 1 matmul + 9 cheap ops.
+ *
+ * Backward: every factor that does not depend on the incoming gradient is
+ * computed once for all T·B rows; a step is then 2 matmuls' worth of work
+ * (dz·Uᵀ, plus dh·Wrᵀ with a projection) and 5 elementwise ops. The weight
+ * gradients are one matmul [X | H_prev | 1]ᵀ·dZ → [dW; dU; db]; dX = dZ·Wᵀ is
+ * only formed when the engine asks for it (x is a variable or an upstream layer).
  */
 import * as tf from '@tensorflow/tfjs';
-import { fromTimeMajor, matMulNT, matMulTN, pack, prepareMask, runPacked, stepOrder, toTimeMajor, unpackGrad } from './common';
-import { concatCols, concatRows, splitCols, splitRows } from './fast_split';
+import { Ops, TI } from './kernel_ops';
+import { GradOut, runSequence, stepMask, visitOrder } from './runner';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The LSTM's weights (Keras layout, gate order i, f, c, o). */
@@ -27,11 +35,11 @@ export interface LSTMWeights {
   projKernel: tf.Tensor2D | null;
 }
 
-/** Column scale [1, 1, 2, 1] per gate block (c block doubled: tanh(z) = 2σ(2z) − 1). */
-function blockScale(H: number, c: number, other = 1): tf.Tensor1D {
-  const v = new Float32Array(4 * H).fill(other);
+/** Per-column factors [1, 1, c, 1] over the four gate blocks. */
+function blockVector(H: number, c: number): Float32Array {
+  const v = new Float32Array(4 * H).fill(1);
   v.fill(c, 2 * H, 3 * H);
-  return tf.tensor1d(v);
+  return v;
 }
 
 export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResult {
@@ -40,139 +48,214 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
   const hasBias = w.bias !== null;
   const hasProj = w.projKernel !== null;
   const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : []), ...(hasProj ? [w.projKernel!] : [])];
-  return runPacked(inp, weights, P, (x, ws, [h0, c0], mask, save) => {
+  return runSequence(inp, weights, (ops, x, ws, [h0, c0], mask, needGrad) => {
     const [B, T, D] = x.shape;
+    const N = T * B;
     const [K, R] = ws as tf.Tensor2D[];
-    const b = hasBias ? (ws[2] as tf.Tensor1D) : null;
-    const Wr = hasProj ? (ws[hasBias ? 3 : 2] as tf.Tensor2D) : null;
-    const order = stepOrder(T, inp.reverse);
+    const b = hasBias ? ws[2] : null;
+    const Wr = hasProj ? ws[hasBias ? 3 : 2] : null;
+    const order = visitOrder(T, inp.reverse);
 
     // ---- forward ----
-    const scale = blockScale(H, 2);
-    const X = toTimeMajor(x); // [T·B, D]
-    const Ks = tf.mul(K, scale);
-    const Rs = tf.mul(R, scale) as tf.Tensor2D;
-    const bs = b ? tf.mul(b, scale) : null;
-    const ZX = (bs ? tf.add(tf.matMul(X, Ks), bs) : tf.matMul(X, Ks)) as tf.Tensor2D; // [T·B, 4H]
-    const zx = splitRows(ZX, T);
-    const two = tf.scalar(2);
-    const one = tf.scalar(1);
-    const sm = mask ? prepareMask(mask, T) : null;
+    const scale = ops.constant(blockVector(H, 2), [4 * H]);
+    const two = ops.keepConst(2);
+    const Ks = ops.mul(K, scale);
+    const Rs = ops.mul(R, scale);
+    const bs = b ? ops.mul(b, scale) : null;
+    const X = ops.toTimeMajor(x); // [N, D]
+    const ZX = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks); // [N, 4H], c block doubled
+    ops.free(Ks, bs, scale);
+    const zx = ops.splitRows(ZX, T);
+    ops.free(ZX);
 
-    const S: tf.Tensor[] = new Array(T); // σ of all gate blocks, per step [B, 4H]
-    const TC: tf.Tensor[] = new Array(T); // tanh(c_new) [B, H]
-    const Cprev: tf.Tensor[] = new Array(T); // carried 2c before the step [B, H]
-    const Hprev: tf.Tensor[] = new Array(T); // carried h before the step [B, P]
-    const Y: tf.Tensor[] = new Array(T); // outputs [B, P]
-    const four = tf.scalar(4);
-    let h = h0;
-    let c = tf.mul(c0, two) as tf.Tensor2D; // 2c (see below)
+    // Kept for backward, indexed by time t: σ(all gate blocks), σ(c̃'), carried c̃ and h before the step, m (projection only).
+    const S: TI[] = new Array(T);
+    const SC: TI[] = new Array(T);
+    const Cp: TI[] = new Array(T);
+    const Hp: TI[] = new Array(T);
+    const M: TI[] = new Array(T);
+    const Y: TI[] = new Array(T);
+    let h: TI = h0;
+    let c: TI = ops.mul(c0, two); // c̃ = 2c
     for (const t of order) {
-      Hprev[t] = h;
-      Cprev[t] = c;
-      const s = tf.sigmoid(tf.add(zx[t], tf.matMul(h, Rs))) as tf.Tensor2D;
-      const [i, f, sc, o] = splitCols(s, 4);
-      // The carried cell state is 2c, so tanh(c) = 2σ(2c) − 1 needs no tanh (3× slower than σ on wasm).
-      const g2 = tf.sub(tf.mul(sc, four), two); // 2·tanh(z_c)
-      const cNew = tf.add(tf.mul(f, c), tf.mul(i, g2)); // 2·c_new
-      const tc = tf.sub(tf.mul(tf.sigmoid(cNew), two), one);
-      let hNew = tf.mul(o, tc);
-      if (Wr) hNew = tf.matMul(hNew, Wr);
-      S[t] = s;
-      TC[t] = tc;
-      if (sm) {
-        Y[t] = tf.mul(hNew, sm.m[t]);
-        h = tf.where(sm.keep[t], hNew, h) as tf.Tensor2D;
-        c = tf.where(sm.keep[t], cNew, c) as tf.Tensor2D;
+      const hz = ops.matMul(h, Rs);
+      const z = ops.add(zx[t], hz);
+      ops.free(hz, zx[t]);
+      const s = ops.sigmoid(z); // [B, 4H]: i, f, σ(2z_c), o
+      ops.free(z);
+      // i, f, 2g = 4σ(2z_c) − 2, 2o, o
+      const [i, f, g2, o2, o] = ops.pickCols(s, 4, [[0, 1, 0], [1, 1, 0], [2, 4, -2], [3, 2, 0], [3, 1, 0]]);
+      const fc = ops.mul(f, c);
+      const ig = ops.mul(i, g2);
+      const cN = ops.add(fc, ig); // c̃' = 2c'
+      ops.free(fc, ig, i, f, g2);
+      const sc = ops.sigmoid(cN); // tanh(c') = 2σ(c̃') − 1
+      const os = ops.mul(o2, sc);
+      const m = ops.sub(os, o); // o ⊙ tanh(c')
+      ops.free(os, o2, o);
+      let hN = m;
+      if (Wr) {
+        hN = ops.matMul(m, Wr);
+        if (needGrad) M[t] = m;
+        else ops.free(m);
+      }
+      if (needGrad) {
+        S[t] = s;
+        SC[t] = sc;
+        Cp[t] = c;
+        Hp[t] = h;
       } else {
-        Y[t] = hNew;
-        h = hNew as tf.Tensor2D;
-        c = cNew as tf.Tensor2D;
+        ops.free(s, sc);
+      }
+      if (mask) {
+        Y[t] = ops.zeroRows(hN, mask.keep[t], mask.m[t]);
+        const hC = ops.carry(hN, h, mask.keep[t], mask.m[t], mask.notM[t]);
+        const cC = ops.carry(cN, c, mask.keep[t], mask.m[t], mask.notM[t]);
+        if (!needGrad) ops.free(h, c);
+        h = hC;
+        c = cC;
+      } else {
+        Y[t] = hN;
+        if (!needGrad) ops.free(c); // the previous h is an output (Y) or h0
+        h = hN;
+        c = cN;
       }
     }
-    save([X, K, R, ...(Wr ? [Wr] : []), ...(sm ? [sm.column] : []), ...S, ...TC, ...Cprev, ...Hprev]);
+    ops.free(Rs);
+    const y = ops.stackTime(Y); // [B, T, P]
+    const cFinal = ops.mul(c, ops.keepConst(0.5));
+    const saved: TI[] = [];
+    if (needGrad) {
+      saved.push(X, ops.concatRows(S), ops.concatRows(SC), ops.concatRows(Cp), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
+      ops.freeAll([...S, ...SC, ...Cp, ...M]);
+      ops.freeAll(Hp.filter((t) => t !== h));
+    }
+    ops.freeAll(Y.filter((t) => t !== h));
+    if (c !== c0) ops.free(c);
 
     return {
-      value: pack(concatRows(Y as tf.Tensor2D[]), [h, tf.div(c, two) as tf.Tensor2D]),
+      y,
+      states: [h, cFinal],
+      saved: [...saved, K, R, ...(Wr ? [Wr] : [])],
       // ---- backward ----
-      gradFunc: (dPacked, saved) => {
+      backward: (bops, dy, [dhT, dcT], sv) => {
         let k = 0;
-        const sX = saved[k++] as tf.Tensor2D;
-        const sK = saved[k++] as tf.Tensor2D;
-        const sR = saved[k++] as tf.Tensor2D;
-        const sWr = Wr ? (saved[k++] as tf.Tensor2D) : null;
-        const mcol = sm ? (saved[k++] as tf.Tensor2D) : null;
-        const take = (): tf.Tensor[] => {
-          const list = saved.slice(k, k + T);
-          k += T;
-          return list;
-        };
-        const [sS, sTC, sCprev, sHprev] = [take(), take(), take(), take()];
-        const {
-          dY, // [T·B, P] time-major
-          dStates: [dhT, dcT],
-        } = unpackGrad(dPacked, T, B, P, [P, H]);
+        const sX = sv[k++];
+        const Sall = sv[k++]; // [N, 4H]
+        const SCall = sv[k++]; // [N, H]
+        const Cpall = sv[k++]; // [N, H] (2c)
+        const Hpall = sv[k++]; // [N, P]
+        const Mall = Wr ? sv[k++] : null; // [N, H]
+        const sK = sv[k++];
+        const sR = sv[k++];
+        const sWr = Wr ? sv[k++] : null;
+        const bm = mask ? stepMask(bops, sv[k++], B, T) : null;
+        const one = bops.keepConst(1);
 
-        // Step-independent factors for all T·B rows at once.
-        const Sall = concatRows(sS as tf.Tensor2D[]); // [N, 4H]
-        const TCall = concatRows(sTC as tf.Tensor2D[]);
-        const [iA, fA, scA, oA] = splitCols(Sall, 4);
-        const gA = tf.sub(tf.mul(scA, 2), 1);
-        // d(gate)/d(pre-activation): σ' = s(1 − s); the c block: 1 − g² = 4·sc(1 − sc).
-        const deriv = tf.mul(tf.mul(Sall, tf.sub(1, Sall)), blockScale(H, 4));
-        // dz = [dc, dc, dc, dm] ⊙ Pf, with dm the gradient w.r.t. m = o ⊙ tanh(c).
-        const Cprev = tf.mul(concatRows(sCprev as tf.Tensor2D[]), 0.5); // saved as 2c
-        let Pf: tf.Tensor = tf.mul(concatCols([gA as tf.Tensor2D, Cprev as tf.Tensor2D, iA, TCall]), deriv);
-        const Q = tf.mul(oA, tf.sub(1, tf.square(TCall))); // ∂c-gradient per unit of dm
-        let F: tf.Tensor = fA;
-        if (mcol) {
-          Pf = tf.mul(Pf, mcol);
-          F = tf.mul(F, mcol);
+        // Step-independent factors for all N rows.
+        const [iA, fA, gA, oA] = bops.pickCols(Sall, 4, [[0, 1, 0], [1, 1, 0], [2, 2, -1], [3, 1, 0]]);
+        const [TC] = bops.pickCols(SCall, 1, [[0, 2, -1]]); // tanh(c')
+        const [Cprev] = bops.pickCols(Cpall, 1, [[0, 0.5, 0]]);
+        // d(gate)/d(pre-activation): σ' = s(1 − s); the c block 1 − g² = 4·s(1 − s) with s = σ(2z_c).
+        const oneMinusS = bops.sub(one, Sall);
+        const sds = bops.mul(Sall, oneMinusS);
+        const dscale = bops.constant(blockVector(H, 4), [4 * H]);
+        const deriv = bops.mul(sds, dscale);
+        bops.free(oneMinusS, sds, dscale);
+        // dz = [dc, dc, dc, dm] ⊙ Pf, with dm the gradient w.r.t. m = o ⊙ tanh(c'), dc w.r.t. c'.
+        const pin = bops.concatCols([gA, Cprev, iA, TC]);
+        let Pf = bops.mul(pin, deriv);
+        bops.free(pin, deriv, gA, Cprev, iA);
+        const tc2 = bops.square(TC);
+        const omt = bops.sub(one, tc2);
+        const Q = bops.mul(oA, omt); // ∂c'-gradient per unit of dm
+        bops.free(tc2, omt, TC, oA);
+        let F = fA;
+        if (bm) {
+          const pm = bops.mul(Pf, bm.column);
+          const fm = bops.mul(F, bm.column);
+          bops.free(Pf, F);
+          Pf = pm;
+          F = fm;
         }
-        const nm = mcol ? splitRows(tf.sub(1, mcol) as tf.Tensor2D, T) : null;
-        const Ps = splitRows(Pf as tf.Tensor2D, T);
-        const Qs = splitRows(Q as tf.Tensor2D, T);
-        const Fs = splitRows(F as tf.Tensor2D, T);
-        const dYs = splitRows(dY, T);
-        const Rt = tf.transpose(sR); // [4H, P]
-        const WrT = sWr ? tf.transpose(sWr) : null; // [P, H]
+        const Ps = bops.splitRows(Pf, T);
+        const Qs = bops.splitRows(Q, T);
+        const Fs = bops.splitRows(F, T);
+        bops.free(Pf, Q, F);
+        const dYs = bops.unstackTime(dy);
+        const Rt = bops.transpose(sR, [1, 0]); // [4H, P]
+        const WrT = sWr ? bops.transpose(sWr, [1, 0]) : null; // [P, H]
 
-        const dZ: tf.Tensor[] = new Array(T);
-        const dHtot: tf.Tensor[] = new Array(T);
-        let dh: tf.Tensor = dhT;
-        let dc: tf.Tensor = dcT;
+        const dZ: TI[] = new Array(T);
+        const dHtot: TI[] = new Array(T);
+        let dh: TI = dhT;
+        let dc: TI = dcT;
         for (let n = T - 1; n >= 0; n--) {
           const t = order[n];
-          const dht = tf.add(dh, dYs[t]); // gradient reaching this step's output
-          const dm = WrT ? tf.matMul(dht, WrT) : dht;
-          const dcp = tf.add(dc, tf.mul(dm, Qs[t]));
-          const dz = tf.mul(concatCols([dcp, dcp, dcp, dm] as tf.Tensor2D[]), Ps[t]);
-          const dhPrev = tf.matMul(dz, Rt);
-          const dcPrev = tf.mul(dcp, Fs[t]);
-          if (nm) {
-            dh = tf.add(dhPrev, tf.mul(dh, nm[t]));
-            dc = tf.add(dcPrev, tf.mul(dc, nm[t]));
-          } else {
-            dh = dhPrev;
-            dc = dcPrev;
+          const dht = bops.add(dh, dYs[t]); // gradient reaching this step's output h'
+          const dm = WrT ? bops.matMul(dht, WrT) : dht;
+          const dmq = bops.mul(dm, Qs[t]);
+          const dcp = bops.add(dc, dmq); // gradient w.r.t. c'
+          const cat = bops.concatCols([dcp, dcp, dcp, dm]);
+          const dz = bops.mul(cat, Ps[t]);
+          bops.free(dmq, cat, Ps[t], Qs[t], dYs[t]);
+          let dhPrev = bops.matMul(dz, Rt);
+          let dcPrev = bops.mul(dcp, Fs[t]);
+          bops.free(dcp, Fs[t]);
+          if (bm) {
+            // Masked rows pass the incoming state gradient through (their dz is zero).
+            dhPrev = bops.carry(dhPrev, dh, bm.keep[t], bm.m[t], bm.notM[t]);
+            dcPrev = bops.carry(dcPrev, dc, bm.keep[t], bm.m[t], bm.notM[t]);
           }
+          if (WrT) {
+            dHtot[t] = dht;
+            bops.free(dm);
+          } else {
+            bops.free(dht);
+          }
+          bops.free(dh, dc);
+          dh = dhPrev;
+          dc = dcPrev;
           dZ[t] = dz;
-          if (WrT) dHtot[t] = dht;
         }
-        const dZall = concatRows(dZ as tf.Tensor2D[]); // [N, 4H], time-major
-        const dX = fromTimeMajor(matMulNT(dZall, sK), B, T);
-        const dK = matMulTN(sX, dZall);
-        const dR = matMulTN(concatRows(sHprev as tf.Tensor2D[]), dZall);
-        const grads: tf.Tensor[] = [dX, dK, dR];
-        if (b) grads.push(tf.sum(dZall, 0));
-        if (sWr) {
-          // h = m·Wr: dWr = Σ_t m_tᵀ (mask ⊙ dh_t)
-          let dHall: tf.Tensor = concatRows(dHtot as tf.Tensor2D[]);
-          if (mcol) dHall = tf.mul(dHall, mcol);
-          grads.push(matMulTN(tf.mul(oA, TCall) as tf.Tensor2D, dHall as tf.Tensor2D));
+        bops.free(Rt, WrT);
+        const dZall = bops.concatRows(dZ); // [N, 4H], time-major
+        bops.freeAll(dZ);
+
+        // [dW; dU; db] = [X | H_prev | 1]ᵀ · dZ in one matmul.
+        const parts: TI[] = [sX, Hpall];
+        const ones = hasBias ? bops.fill([N, 1], 1) : null;
+        if (ones) parts.push(ones);
+        const XH = bops.concatCols(parts);
+        const XHt = bops.transpose(XH, [1, 0]);
+        const dW = bops.matMul(XHt, dZall);
+        bops.free(ones, XH, XHt);
+        const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, P, 1] : [D, P]);
+        bops.free(dW);
+        const grads: GradOut[] = [];
+        // dX = dZ·Wᵀ, only if the engine asks for it.
+        const dZt = bops.toTensor(dZall);
+        grads.push((o: Ops) => {
+          const Kt = o.transpose(sK, [1, 0]);
+          const dXtm = o.matMul(dZt, Kt);
+          return o.fromTimeMajor(dXtm, B, T);
+        });
+        grads.push(dK, dR);
+        if (hasBias) grads.push(bops.reshape(db1, [4 * H]));
+        if (Wr) {
+          // h' = m·Wr: dWr = Σ_t m_tᵀ (mask ⊙ dh_t)
+          let dHall = bops.concatRows(dHtot);
+          bops.freeAll(dHtot);
+          if (bm) {
+            const masked = bops.mul(dHall, bm.column);
+            bops.free(dHall);
+            dHall = masked;
+          }
+          const Mt = bops.transpose(Mall!, [1, 0]);
+          grads.push(bops.matMul(Mt, dHall));
         }
-        void D;
-        return [...grads, dh, dc];
+        grads.push(dh, dc);
+        return grads;
       },
     };
   });
