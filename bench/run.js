@@ -404,7 +404,7 @@ async function main(argv = process.argv) {
     for (const n of notes) log(`note: ${n}`);
     return records;
   }
-  const torchInfo = torchMeta ? ` · PyTorch ${torchMeta.torch} (CPU)` : '';
+  const torchInfo = torchMeta ? ` · PyTorch ${torchMeta.torch} (CPU${torchMeta.openblas ? ', OpenBLAS threads = torch threads' : ''})` : '';
   console.log(`\nbackend ${backend} (tfjs ${tf.version.tfjs})${torchInfo} · node ${process.version}`);
   console.log(
     [
@@ -416,6 +416,17 @@ async function main(argv = process.argv) {
   );
   console.log('');
   console.log(formatTable(records));
+  const slow2t = records.filter((r) => {
+    if (r.impl !== 'pytorch' || !(r.threads > 1) || r.trainMs == null) return false;
+    const one = records.find((q) => q.impl === 'pytorch' && q.threads === 1 && q.cell === r.cell && q.config === r.config);
+    return one && one.trainMs > 10 && r.trainMs > 1.5 * one.trainMs; // tiny shapes: threading overhead is real
+  });
+  if (slow2t.length) {
+    notes.push(
+      `multi-threaded PyTorch was more than 1.5x slower than 1 thread in ${slow2t.length} case(s): another process was probably using a core ` +
+        `(OpenMP threads spin-wait for each other); treat those rows as noise`,
+    );
+  }
   const leaks = records.filter((r) => r.leakedTensors);
   for (const r of leaks) notes.push(`${r.cell} ${r.config} ${r.impl}: a training step leaked ${r.leakedTensors} tensor(s)`);
   for (const n of notes) console.log(`\nnote: ${n}`);

@@ -44,6 +44,20 @@ def timed(fn, warmup, iters, min_iters, budget_s):
     return statistics.median(times), min(times), n
 
 
+def blas_thread_setter():
+    """torch.set_num_threads does not reach an external OpenBLAS (Debian's torch uses
+    the system libblas, which is OpenBLAS with its own thread pool sized to the
+    machine). Returns (name, set_threads) so "1 thread" really means one thread."""
+    import ctypes
+    for lib in ("libopenblas.so.0", "libopenblas.so"):
+        try:
+            handle = ctypes.CDLL(lib)  # the copy torch already loaded, if any
+            return lib, handle.openblas_set_num_threads
+        except (OSError, AttributeError):
+            continue
+    return None, None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--cases", required=True, help="JSON list of cases (see bench/configs.js makeCases)")
@@ -64,14 +78,17 @@ def main():
 
     cases = json.loads(args.cases)
     threads = [int(t) for t in args.threads.split(",") if t.strip()]
+    blas_name, set_blas_threads = blas_thread_setter()
     emit({"meta": {"torch": torch.__version__, "python": sys.version.split()[0],
                    "mkldnn": bool(torch.backends.mkldnn.is_available()),
-                   "defaultThreads": torch.get_num_threads()}})
+                   "defaultThreads": torch.get_num_threads(), "openblas": blas_name}})
     torch.manual_seed(args.seed)
     classes = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
     for nt in threads:
         torch.set_num_threads(nt)
+        if set_blas_threads is not None:
+            set_blas_threads(nt)
         for c in cases:
             B, T, D, H = c["B"], c["T"], c["D"], c["H"]
             model = classes[c["base"]](D, H, num_layers=c["layers"], batch_first=True,
