@@ -13,6 +13,7 @@
  * (a language model's batches are consecutive chunks of B parallel streams).
  */
 import * as tf from '@tensorflow/tfjs';
+import { lossAndGrads } from './grads';
 import type { CarriedTensors } from './types';
 
 /** [start, end) index pairs of consecutive chunks of length k covering [0, T) (the last may be shorter). */
@@ -28,7 +29,7 @@ export function tbpttChunks(T: number, k: number): [number, number][] {
 export interface TbpttStepResult {
   /** The chunk's loss. */
   loss: number;
-  /** Gradients of the chunk's loss w.r.t. `vars` (the caller applies and disposes them). */
+  /** Gradients of the chunk's loss w.r.t. every one of `vars`, in order (zeros where it does not reach; the caller applies and disposes them). */
   grads: tf.NamedTensorMap;
   /** The chunk's final states, detached: feed them to the next chunk (the caller disposes them). */
   states: tf.Tensor[];
@@ -46,7 +47,7 @@ export function tbpttStep(
   forward: (initialStates: tf.Tensor[]) => { loss: tf.Scalar; states: tf.Tensor[] },
 ): TbpttStepResult {
   let carried: tf.Tensor[] = [];
-  const { value, grads } = tf.variableGrads(() => {
+  const { value, grads } = lossAndGrads(() => {
     const r = forward(initialStates);
     carried = r.states.map((s) => tf.keep(s.clone()));
     return r.loss;

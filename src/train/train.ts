@@ -18,6 +18,7 @@ import { seedDropout } from '../../layers/random';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
 import { readCarried, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
 import { CheckpointMismatchError, TrainingDivergedError } from './errors';
+import { lossAndGrads } from './grads';
 import { makeOptimizer, setLearningRate } from './optimizers';
 import { stepSeed } from './rng';
 import { LrSchedule } from './schedules';
@@ -117,7 +118,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         setLearningRate(optimizer, lr);
         // 2. forward + backward
         seedDropout(stepSeed(st.seed, st.epoch, st.step));
-        const { value, grads } = tf.variableGrads(() => spec.loss(batch, true), vars);
+        const { value, grads } = lossAndGrads(() => spec.loss(batch, true), vars);
         const loss = value.dataSync()[0];
         value.dispose();
         // 3. clip (by value, then by global norm; the norm is measured either way)
