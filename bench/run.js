@@ -366,11 +366,12 @@ function sortRecords(records, cases) {
 // ---------------------------------------------------------------------------
 
 async function main(argv = process.argv) {
-  const o = makeProgram().parse(argv).opts();
+  const program = makeProgram().parse(argv);
+  const o = program.opts();
   if (o.quick) {
     o.cells = o.cells ?? ['lstm'];
     o.configs = o.configs ?? ['small'];
-    if (o.budget === 3) o.budget = 1.5;
+    if (program.getOptionValueSource('budget') === 'default') o.budget = 1;
   }
   const cases = makeCases({ cells: o.cells, configs: o.configs, dims: o.dims });
   const impls = o.impls ?? IMPLS;
