@@ -40,6 +40,7 @@ function makeProgram() {
     .description('rnnkit benchmark: training-step and inference time of fused / autodiff / tfjs-layers / PyTorch recurrent layers')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu', 'tensorflow', 'auto']).default('wasm'))
     .option('--json', 'print one JSON object per measurement per line (no table)', false)
+    .option('--save <file>', 'also write the JSON records to a file (for bench/compare.js)')
     .option('--quick', 'only the small LSTM configuration (under a minute)', false)
     .option('--cells <list>', `cells to run (${Object.keys(CELLS).join(',')})`, parseList(Object.keys(CELLS), 'cell'))
     .option('--configs <list>', `configurations to run (${Object.keys(CONFIGS).join(',')})`, parseList(Object.keys(CONFIGS), 'config'))
@@ -400,6 +401,7 @@ async function main(argv = process.argv) {
   records = sortRecords(records, cases);
   addRatios(records);
 
+  if (o.save) require('fs').writeFileSync(o.save, records.map((r) => JSON.stringify(r) + '\n').join(''));
   if (o.json) {
     for (const r of records) process.stdout.write(JSON.stringify(r) + '\n');
     for (const n of notes) log(`note: ${n}`);
