@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { fileSystem } from '../src/io/fs_handler';
-import { loadCheckpoint, readArtifacts, readConfig, readTrainingState, resolveCheckpoint, saveCheckpoint, swapOps, TrainingState } from '../src/train/checkpoint';
+import { loadCheckpoint, readArtifacts, readConfig, readTrainingState, resolveCheckpoint, restoreOptimizer, saveCheckpoint, swapOps, TrainingState } from '../src/train/checkpoint';
 import { CheckpointMismatchError, TrainingDivergedError } from '../src/train/errors';
 import { train } from '../src/train/train';
 import { useBackend } from './helpers/backends';
@@ -157,4 +157,20 @@ describe('resume mismatches are clear errors', () => {
   test('not a checkpoint', async () => {
     await expect(train(sumProblem(), { epochs: 2, resume: out })).rejects.toThrow(`${out}: not a checkpoint`);
   });
+});
+
+test("optimizer slots round-trip exactly, including Adam's running β powers that getWeights() omits", async () => {
+  const out = tmpDir();
+  const spec = sumProblem();
+  const v = tf.variable(tf.tensor1d([1, -2, 3]), true, 'slot_test_v');
+  const opt = tf.train.adam(0.01);
+  for (let i = 0; i < 40; i++) opt.applyGradients({ [v.name]: tf.tensor1d([0.1 * i, -0.3, 1 / (i + 1)]) });
+  await saveCheckpoint(path.join(out, 'c'), { model: spec.model, optimizer: opt, training: state(1) });
+  const fresh = tf.train.adam(0.01);
+  await restoreOptimizer(fresh, path.join(out, 'c'));
+  const slots = async (o: tf.Optimizer) => (await o.getWeights()).map((w) => Array.from(w.tensor.dataSync()));
+  expect(await slots(fresh)).toEqual(await slots(opt));
+  const beta = (o: tf.Optimizer, k: string) => ((o as unknown as Record<string, tf.Tensor>)[k]).dataSync()[0];
+  expect(beta(fresh, 'accBeta1')).toBe(beta(opt, 'accBeta1'));
+  expect(beta(fresh, 'accBeta2')).toBe(beta(opt, 'accBeta2'));
 });
