@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { bidirectional, gru, lstm, simpleRnn, stacked } from '../layers';
-import { fileSystem, loadModel, saveModel } from '../src/io/fs_handler';
+import { fileSystem, loadModel, readModelArtifacts, saveModel } from '../src/io/fs_handler';
 import { useBackend } from './helpers/backends';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-io-'));
@@ -62,5 +62,22 @@ test('saving over an existing model replaces both files and leaves no temporarie
   const model = tf.sequential({ layers: [gru({ units: 3, inputShape: [2, 2] })] });
   await saveModel(model, dir);
   await saveModel(model, dir);
+  expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+});
+
+test('plain tfjs layers (dense, simpleRNN) round-trip bit-exactly through the handler, the file:// spelling and tf.io.fromMemory', async () => {
+  const dir = tmp();
+  const model = tf.sequential({
+    layers: [tf.layers.simpleRNN({ units: 4, inputShape: [3, 2], returnSequences: true }), tf.layers.flatten(), tf.layers.dense({ units: 2, activation: 'softmax' })],
+  });
+  await saveModel(model, dir);
+  const json = JSON.parse(fs.readFileSync(path.join(dir, 'model.json'), 'utf8'));
+  expect(json.format).toBe('layers-model');
+  expect(json.weightsManifest[0].weights.map((w: { name: string }) => w.name)).toEqual(model.weights.map((w) => w.originalName));
+  expect(fs.statSync(path.join(dir, 'weights.bin')).size).toBe(4 * model.countParams());
+  const same = (m: tf.LayersModel) => expect(m.getWeights().map((w) => Array.from(w.dataSync()))).toEqual(model.getWeights().map((w) => Array.from(w.dataSync())));
+  same(await tf.loadLayersModel(fileSystem(dir)));
+  same(await tf.loadLayersModel(fileSystem(`file://${dir}`)));
+  same(await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(dir))));
   expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
 });
