@@ -68,9 +68,9 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const zx = ops.splitRows(ZX, T);
     ops.free(ZX);
 
-    // Kept for backward, indexed by time t: σ(all gate blocks), σ(c̃'), carried c̃ and h before the step, m (projection only).
-    const S: TI[] = new Array(T);
-    const SC: TI[] = new Array(T);
+    // Kept for backward, indexed by time t: the gate values [i, f, 2g, o], tanh(c'), carried c̃ and h before the step, m (projection only).
+    const U: TI[] = new Array(T);
+    const TC: TI[] = new Array(T);
     const Cp: TI[] = new Array(T);
     const Hp: TI[] = new Array(T);
     const M: TI[] = new Array(T);
@@ -83,16 +83,18 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       ops.free(hz, zx[t]);
       const s = ops.sigmoid(z); // [B, 4H]: i, f, σ(2z_c), o
       ops.free(z);
-      // i, f, 2g = 4σ(2z_c) − 2, 2o, o
-      const [i, f, g2, o2, o] = ops.pickCols(s, 4, [[0, 1, 0], [1, 1, 0], [2, 4, -2], [3, 2, 0], [3, 1, 0]]);
+      const u = ops.blockAffine(s, 4, [1, 1, 4, 1], [0, 0, -2, 0]); // i, f, 2g = 4σ(2z_c) − 2, o
+      ops.free(s);
+      const [i, f, g2, o] = ops.splitCols(u, 4);
       const fc = ops.mul(f, c);
       const ig = ops.mul(i, g2);
       const cN = ops.add(fc, ig); // c̃' = 2c'
       ops.free(fc, ig, i, f, g2);
-      const sc = ops.sigmoid(cN); // tanh(c') = 2σ(c̃') − 1
-      const os = ops.mul(o2, sc);
-      const m = ops.sub(os, o); // o ⊙ tanh(c')
-      ops.free(os, o2, o);
+      const sc = ops.sigmoid(cN);
+      const tc = ops.affine(sc, 2, -1); // tanh(c') = 2σ(2c') − 1
+      ops.free(sc);
+      const m = ops.mul(o, tc); // o ⊙ tanh(c')
+      ops.free(o);
       let hN = m;
       if (Wr) {
         hN = ops.matMul(m, Wr);
@@ -100,12 +102,12 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
         else ops.free(m);
       }
       if (needGrad) {
-        S[t] = s;
-        SC[t] = sc;
+        U[t] = u;
+        TC[t] = tc;
         Cp[t] = c;
         Hp[t] = h;
       } else {
-        ops.free(s, sc);
+        ops.free(u, tc);
       }
       if (mask) {
         Y[t] = ops.zeroRows(hN, mask.keep[t], mask.m[t]);
@@ -126,8 +128,8 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const cFinal = ops.mul(c, ops.keepConst(0.5));
     const saved: TI[] = [];
     if (needGrad) {
-      saved.push(X, ops.concatRows(S), ops.concatRows(SC), ops.concatRows(Cp), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
-      ops.freeAll([...S, ...SC, ...Cp, ...M]);
+      saved.push(X, ops.concatRows(U), ops.concatRows(TC), ops.concatRows(Cp), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
+      ops.freeAll([...U, ...TC, ...Cp, ...M]);
       ops.freeAll(Hp.filter((t) => t !== h));
     }
     ops.freeAll(Y.filter((t) => t !== h));
@@ -141,8 +143,8 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       backward: (bops, dy, [dhT, dcT], sv) => {
         let k = 0;
         const sX = sv[k++];
-        const Sall = sv[k++]; // [N, 4H]
-        const SCall = sv[k++]; // [N, H]
+        const Uall = sv[k++]; // [N, 4H]: i, f, 2g, o
+        const TC = sv[k++]; // [N, H]: tanh(c')
         const Cpall = sv[k++]; // [N, H] (2c)
         const Hpall = sv[k++]; // [N, P]
         const Mall = Wr ? sv[k++] : null; // [N, H]
@@ -153,23 +155,23 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
         const one = bops.keepConst(1);
 
         // Step-independent factors for all N rows.
-        const [iA, fA, gA, oA] = bops.pickCols(Sall, 4, [[0, 1, 0], [1, 1, 0], [2, 2, -1], [3, 1, 0]]);
-        const [TC] = bops.pickCols(SCall, 1, [[0, 2, -1]]); // tanh(c')
-        const [Cprev] = bops.pickCols(Cpall, 1, [[0, 0.5, 0]]);
-        // d(gate)/d(pre-activation): σ' = s(1 − s); the c block 1 − g² = 4·s(1 − s) with s = σ(2z_c).
-        const oneMinusS = bops.sub(one, Sall);
-        const sds = bops.mul(Sall, oneMinusS);
-        const dscale = bops.constant(blockVector(H, 4), [4 * H]);
-        const deriv = bops.mul(sds, dscale);
-        bops.free(oneMinusS, sds, dscale);
-        // dz = [dc, dc, dc, dm] ⊙ Pf, with dm the gradient w.r.t. m = o ⊙ tanh(c'), dc w.r.t. c'.
-        const pin = bops.concatCols([gA, Cprev, iA, TC]);
+        // σ'(z) = v(1 − v) for the i, f, o gates; for the c block, with v = 2g:
+        // (1 − g²) = (1 − v/2)(1 + v/2), i.e. per block: (a·v + c)(a'·v + c').
+        // The i and f blocks also take the ½ that undoes the doubling of g and c_prev in Pf below.
+        const d1 = bops.blockAffine(Uall, 4, [0.5, 0.5, 0.5, 1], [0, 0, 1, 0]); // i/2, f/2, 1 + g, o
+        const d2 = bops.blockAffine(Uall, 4, [-1, -1, -0.5, -1], [1, 1, 1, 1]); // 1 − i, 1 − f, 1 − g, 1 − o
+        const deriv = bops.mul(d1, d2);
+        bops.free(d1, d2);
+        const [iA, fA, g2A, oA] = bops.splitCols(Uall, 4);
+        // dz = [dc, dc, dc, dm] ⊙ Pf (dm: gradient w.r.t. m = o ⊙ tanh(c'), dc: w.r.t. c'), with
+        // Pf = [g, c_prev, i, tanh(c')] ⊙ σ' = [2g, 2c_prev, i, tanh(c')] ⊙ deriv.
+        const pin = bops.concatCols([g2A, Cpall, iA, TC]);
         let Pf = bops.mul(pin, deriv);
-        bops.free(pin, deriv, gA, Cprev, iA);
+        bops.free(pin, deriv, g2A, iA);
         const tc2 = bops.square(TC);
         const omt = bops.sub(one, tc2);
         const Q = bops.mul(oA, omt); // ∂c'-gradient per unit of dm
-        bops.free(tc2, omt, TC, oA);
+        bops.free(tc2, omt, oA);
         let F = fA;
         if (bm) {
           const pm = bops.mul(Pf, bm.column);

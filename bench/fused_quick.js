@@ -1,0 +1,104 @@
+#!/usr/bin/env node
+/**
+ * Quick speed check of the fused recurrent kernels against tfjs-layers.
+ *
+ *   npx tsc -p tsconfig.build.json && node bench/fused_quick.js [backend=wasm] [cell=lstm]
+ *   RNNKIT_DIST=/some/outDir node bench/fused_quick.js wasm gru
+ *
+ * One training step = forward + backward (tf.variableGrads of mean(y²)) + Adam;
+ * inference = forward + read the output. B=32 T=50 D=64 H=128 (override with
+ * B= T= D= H= env vars). Fused and tfjs-layers steps are interleaved round by
+ * round, so the ratio stays meaningful when other processes share the cores.
+ * Prints medians; asserts nothing.
+ */
+const path = require('path');
+const tf = require('@tensorflow/tfjs');
+require('@tensorflow/tfjs-backend-wasm');
+
+const dist = process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist');
+const { lstmSequence } = require(path.join(dist, 'layers/fused/lstm.js'));
+const { gruSequence } = require(path.join(dist, 'layers/fused/gru.js'));
+const { rnnSequence } = require(path.join(dist, 'layers/fused/simple_rnn.js'));
+
+const backend = process.argv[2] || 'wasm';
+const cell = process.argv[3] || 'lstm';
+const env = (k, d) => Number(process.env[k] || d);
+const B = env('B', 32), T = env('T', 50), D = env('D', 64), H = env('H', 128);
+const ROUNDS = env('ROUNDS', backend === 'cpu' ? 3 : 7);
+
+function fusedModel() {
+  const G = { lstm: 4, gru: 3, rnn: 1 }[cell];
+  const v = (shape, s) => tf.variable(tf.randomNormal(shape, 0, s));
+  const w = { kernel: v([D, G * H], 0.1), recurrentKernel: v([H, G * H], 0.1), bias: v(cell === 'gru' ? [2, G * H] : [G * H], 0.1) };
+  const h0 = tf.zeros([B, H]);
+  const states = cell === 'lstm' ? [h0, tf.zeros([B, H])] : [h0];
+  const run = (x) => {
+    const inp = { x, initialStates: states, mask: null, reverse: false };
+    if (cell === 'lstm') return lstmSequence(inp, { ...w, projKernel: null }).y;
+    if (cell === 'gru') return gruSequence(inp, { ...w, resetAfter: true }).y;
+    return rnnSequence(inp, { ...w, activation: 'tanh' }).y;
+  };
+  return { run, vars: Object.values(w) };
+}
+
+function tfjsModel() {
+  const make = { lstm: tf.layers.lstm, gru: tf.layers.gru, rnn: tf.layers.simpleRNN }[cell];
+  const layer = make({ units: H, returnSequences: true, recurrentActivation: 'sigmoid', kernelInitializer: 'glorotNormal', recurrentInitializer: 'glorotNormal' });
+  const run = (x) => layer.apply(x);
+  tf.dispose(run(tf.zeros([1, 1, D])));
+  return { run, vars: layer.trainableWeights.map((w) => w.read()) };
+}
+
+function steps(model, x) {
+  const opt = tf.train.adam(1e-3);
+  return {
+    train: () => {
+      const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.run(x))), model.vars);
+      opt.applyGradients(grads);
+      tf.dispose([value, ...Object.values(grads)]);
+      model.vars[0].dataSync();
+    },
+    infer: () => {
+      const y = model.run(x);
+      y.dataSync();
+      y.dispose();
+    },
+  };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+function timeIt(fn) {
+  const t0 = performance.now();
+  fn();
+  return performance.now() - t0;
+}
+
+async function main() {
+  if (!(await tf.setBackend(backend))) throw new Error(`backend ${backend} failed to load`);
+  const x = tf.randomNormal([B, T, D]);
+  const impls = { fused: steps(fusedModel(), x), tfjs: steps(tfjsModel(), x) };
+  const times = {};
+  for (const [name, s] of Object.entries(impls)) {
+    s.train();
+    s.infer(); // warm-up (kernel setup, XNNPACK operator packing)
+    times[name] = { train: [], infer: [] };
+  }
+  const before = tf.memory().numTensors;
+  for (let r = 0; r < ROUNDS; r++) {
+    for (const [name, s] of Object.entries(impls)) {
+      times[name].train.push(timeIt(s.train));
+      times[name].infer.push(timeIt(s.infer));
+    }
+  }
+  const leaked = tf.memory().numTensors - before;
+  const f = times.fused, t = times.tfjs;
+  console.log(`${backend} ${cell} B=${B} T=${T} D=${D} H=${H}, median of ${ROUNDS} interleaved rounds (ms)`);
+  console.log(`  train step: fused ${median(f.train).toFixed(1)}  tfjs-layers ${median(t.train).toFixed(1)}  speed-up ${(median(t.train) / median(f.train)).toFixed(1)}x`);
+  console.log(`  inference:  fused ${median(f.infer).toFixed(1)}  tfjs-layers ${median(t.infer).toFixed(1)}  speed-up ${(median(t.infer) / median(f.infer)).toFixed(2)}x`);
+  console.log(`  tensors leaked over the timed rounds: ${leaked}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
