@@ -163,7 +163,7 @@ test("optimizer slots round-trip exactly, including Adam's running β powers tha
   const out = tmpDir();
   const spec = sumProblem();
   const v = tf.variable(tf.tensor1d([1, -2, 3]), true, 'slot_test_v');
-  const opt = tf.train.adam(0.01);
+  const opt: tf.Optimizer = tf.train.adam(0.01);
   for (let i = 0; i < 40; i++) opt.applyGradients({ [v.name]: tf.tensor1d([0.1 * i, -0.3, 1 / (i + 1)]) });
   await saveCheckpoint(path.join(out, 'c'), { model: spec.model, optimizer: opt, training: state(1) });
   const fresh = tf.train.adam(0.01);

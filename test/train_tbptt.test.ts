@@ -77,7 +77,7 @@ test('truncatedBptt drives a stream chunk by chunk, learns, and leaks nothing', 
   const T = 40;
   const xs = Array.from({ length: T }, (_, t) => tf.tensor2d([[Math.sin(t * 1.3), Math.cos(t * 0.7)]]));
   const ys = xs.map((_, t) => tf.scalar(t === 0 ? 0 : Math.sin((t - 1) * 1.3)));
-  const opt = tf.train.adam(0.05);
+  const opt: tf.Optimizer = tf.train.adam(0.05);
   const h0 = [tf.zeros([1, 3])];
   const run = (): { mean: number; chunks: number } => {
     const seen: [number, number][] = [];
