@@ -34,9 +34,10 @@ function fusedModel() {
   const states = cell === 'lstm' ? [h0, tf.zeros([B, H])] : [h0];
   const run = (x) => {
     const inp = { x, initialStates: states, mask: null, reverse: false };
-    if (cell === 'lstm') return lstmSequence(inp, { ...w, projKernel: null }).y;
-    if (cell === 'gru') return gruSequence(inp, { ...w, resetAfter: true }).y;
-    return rnnSequence(inp, { ...w, activation: 'tanh' }).y;
+    const r =
+      cell === 'lstm' ? lstmSequence(inp, { ...w, projKernel: null }) : cell === 'gru' ? gruSequence(inp, { ...w, resetAfter: true }) : rnnSequence(inp, { ...w, activation: 'tanh' });
+    tf.dispose(r.states);
+    return r.y;
   };
   return { run, vars: Object.values(w) };
 }
@@ -83,19 +84,20 @@ async function main() {
     s.infer(); // warm-up (kernel setup, XNNPACK operator packing)
     times[name] = { train: [], infer: [] };
   }
-  const before = tf.memory().numTensors;
+  const leaked = { fused: 0, tfjs: 0 };
   for (let r = 0; r < ROUNDS; r++) {
     for (const [name, s] of Object.entries(impls)) {
+      const before = tf.memory().numTensors;
       times[name].train.push(timeIt(s.train));
       times[name].infer.push(timeIt(s.infer));
+      leaked[name] += tf.memory().numTensors - before;
     }
   }
-  const leaked = tf.memory().numTensors - before;
   const f = times.fused, t = times.tfjs;
   console.log(`${backend} ${cell} B=${B} T=${T} D=${D} H=${H}, median of ${ROUNDS} interleaved rounds (ms)`);
   console.log(`  train step: fused ${median(f.train).toFixed(1)}  tfjs-layers ${median(t.train).toFixed(1)}  speed-up ${(median(t.train) / median(f.train)).toFixed(1)}x`);
   console.log(`  inference:  fused ${median(f.infer).toFixed(1)}  tfjs-layers ${median(t.infer).toFixed(1)}  speed-up ${(median(t.infer) / median(f.infer)).toFixed(2)}x`);
-  console.log(`  tensors leaked over the timed rounds: ${leaked}`);
+  console.log(`  tensors left over after the timed rounds: fused ${leaked.fused}, tfjs-layers ${leaked.tfjs}`);
 }
 
 main().catch((e) => {
