@@ -30,6 +30,8 @@ export interface SentimentConfig {
   embeddingDim: number;
   /** Dropout on embeddings, between recurrent layers and before the classifier. */
   dropout: number;
+  /** Word dropout: while training, replace each token by <unk> with this probability (a strong regularizer on small data). */
+  wordDropout: number;
   /** Upper bound on epochs (early stopping usually ends sooner). */
   epochs: number;
   /** Stop after this many epochs without a better dev accuracy. */
@@ -64,6 +66,7 @@ export const SENTIMENT_DEFAULTS: SentimentConfig = {
   pooling: 'max',
   embeddingDim: 128,
   dropout: 0.5,
+  wordDropout: 0.25,
   epochs: 12,
   patience: 3,
   batchSize: 32,

@@ -5,6 +5,7 @@
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '../../layers/random';
 import { loadModel } from '../../src/io/fs_handler';
 import { bucketedBatches, padBatch, SequenceBatch } from '../../src/data/batching';
 import { LabeledText, loadLabeledSplits } from '../../src/data/labeled_text';
@@ -78,6 +79,13 @@ function predictProbs(model: tf.LayersModel, seqs: number[][], batchSize: number
   return out;
 }
 
+/** Replaces real tokens by <unk> (id 1) with probability p, seeded (training batches only). */
+function withWordDropout(batches: SequenceBatch[], p: number, seed: number): SequenceBatch[] {
+  if (p <= 0) return batches;
+  const rng = new SeededRandom(seed ^ 0x5bd1e995);
+  return batches.map((b) => ({ ...b, ids: b.ids.map((row) => row.map((id) => (id > 1 && rng.uniform() < p ? 1 : id))) }));
+}
+
 const argmax = (p: number[]): number => p.reduce((best, v, i) => (v > p[best] ? i : best), 0);
 
 export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, hooks: SentimentHooks = {}): Promise<SentimentResult> {
@@ -116,7 +124,7 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
           const logits = model.apply(tf.tensor2d(b.ids, undefined, 'int32'), { training }) as tf.Tensor2D;
           return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(b.labels, 'int32'), labels.length), logits) as tf.Scalar;
         }),
-      batches: (epoch, seed) => bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }),
+      batches: (epoch, seed) => withWordDropout(bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }), config.wordDropout, seed * 1000 + epoch),
       batchSize: (b) => b.labels.length,
       evaluate: () => {
         const r = evaluate(model, dv);
