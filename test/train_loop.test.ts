@@ -6,6 +6,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { readTrainingState } from '../src/train/checkpoint';
+import { StopSignal } from '../src/train/stop';
 import { train } from '../src/train/train';
 import type { LogRecord, StepInfo } from '../src/train/types';
 import { useBackend } from './helpers/backends';
@@ -111,4 +112,20 @@ test('bad options are clear errors', async () => {
   await expect(train(sumProblem(), { epochs: 1, lr: 0 })).rejects.toThrow('learning rate must be a positive number');
   await expect(train(sumProblem(), { epochs: 1, optimizer: 'nadam' as never })).rejects.toThrow("unknown optimizer 'nadam'");
   await expect(train({ ...sumProblem(), batches: () => [] }, { epochs: 1 })).rejects.toThrow('TrainSpec.batches returned no batches for epoch 1');
+});
+
+test('a stop requested from a macrotask (a signal handler, a timer) is seen after the current step', async () => {
+  const stop = new StopSignal();
+  let seenAt = -1;
+  const r = await train(sumProblem(), {
+    epochs: 5,
+    signal: stop,
+    onStep: (s) => {
+      if (s.globalStep === 2) setImmediate(() => stop.requestStop('SIGINT'));
+      seenAt = s.globalStep;
+    },
+  });
+  expect(r.stopped).toBe('interrupted');
+  expect(seenAt).toBe(2);
+  expect(r.globalStep).toBe(2);
 });

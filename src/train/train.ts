@@ -155,7 +155,8 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
           o.onStep?.(info);
           if (logThis) log({ type: 'step', ...info });
         }
-        // 7. stop request / periodic checkpoint
+        // 7. stop request (let signal handlers run first) / periodic checkpoint
+        await yieldToEventLoop();
         if (o.stopRequested()) {
           stopped = 'interrupted';
           break;
@@ -170,6 +171,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       // End of epoch: evaluate, select, schedule, checkpoint.
       spec.onEpochDone?.(st.epoch, batches);
       const meanLoss = st.epochLossSum / Math.max(st.epochSteps, 1);
+      await yieldToEventLoop();
       const dev: Metrics = spec.evaluate ? await spec.evaluate() : {};
       st.metric ??= Object.keys(dev)[0] ?? null;
       st.mode = resolveMode(o.mode, st.metric);
@@ -214,6 +216,15 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
     lastDir,
     bestDir,
   };
+}
+
+/**
+ * Lets queued macrotasks run: process signal handlers (the CLI's SIGINT), timers,
+ * progress-bar redraws. A step is synchronous tf work, so without this a Ctrl-C
+ * would only be seen after the whole run.
+ */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
 /** The value of the selection metric for an epoch (the training loss when there is none). */
