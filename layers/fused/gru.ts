@@ -1,15 +1,20 @@
 /**
  * Fused GRU over a whole sequence with hand-derived BPTT, both reset-gate
- * conventions (equations in ../gru_cell.ts; Keras gate order z, r, h).
+ * conventions (equations in ../gru_cell.ts; Keras gate order z, r, h):
  *
- * The candidate's tanh is computed as 2σ(2a) − 1 with its weight columns
- * pre-scaled by 2 (sigmoid is several times faster than tanh on wasm). In the
- * backward pass the factors that do not depend on the incoming gradient are
- * computed once for all T·B rows; weight gradients are single matmuls.
+ *   resetAfter:  n = tanh(x·W_h + b_h + r ⊙ (h·U_h + b'_h))   (PyTorch, cuDNN, Keras default)
+ *   resetBefore: n = tanh(x·W_h + (r ⊙ h)·U_h + b_h)          (Cho et al., tfjs-layers)
+ *   z, r = σ(x·W_zr + h·U_zr + b_zr (+ b'_zr));  h' = z ⊙ h + (1 − z) ⊙ n
+ *
+ * The candidate's tanh is 2σ(2a) − 1 with its weight columns pre-scaled by 2
+ * (sigmoid is several times faster than tanh on wasm). In the backward pass the
+ * factors that do not depend on the incoming gradient are computed once for all
+ * T·B rows; weight and bias gradients are single matmuls ([X | 1]ᵀ·dZx and
+ * [H_prev | 1]ᵀ·dZh), and dX is only formed when the engine asks for it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMulNT, matMulTN, pack, prepareMask, runPacked, stepOrder, toTimeMajor, unpackGrad } from './common';
-import { concatCols, concatRows, splitCols, splitColsSized, splitRows } from './fast_split';
+import { Ops, TI } from './kernel_ops';
+import { GradOut, runSequence, stepMask, visitOrder } from './runner';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The GRU's weights (Keras layout). */
@@ -24,168 +29,280 @@ export interface GRUWeights {
   resetAfter: boolean;
 }
 
-/** [1, 1, 2] per gate block: the candidate's columns doubled. */
-function candidateScale(H: number): tf.Tensor1D {
-  const v = new Float32Array(3 * H).fill(1);
-  v.fill(2, 2 * H);
-  return tf.tensor1d(v);
-}
-
 export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult {
   const H = w.kernel.shape[1] / 3;
   const hasBias = w.bias !== null;
-  const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : [])];
   const resetAfter = w.resetAfter;
-  return runPacked(inp, weights, H, (x, ws, [h0], mask, save) => {
-    const [B, T] = x.shape;
-    const [K, R] = ws as tf.Tensor2D[];
+  if (w.bias && resetAfter && (w.bias.rank !== 2 || w.bias.shape[0] !== 2)) throw new Error('GRU with resetAfter needs a [2, 3H] bias');
+  if (w.bias && !resetAfter && w.bias.rank !== 1) throw new Error('GRU without resetAfter needs a [3H] bias');
+  const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : [])];
+  return runSequence(inp, weights, (ops, x, ws, [h0], mask, needGrad) => {
+    const [B, T, D] = x.shape;
+    const N = T * B;
+    const [K, R] = ws;
     const bias = hasBias ? ws[2] : null;
-    if (bias && resetAfter && bias.rank !== 2) throw new Error('GRU with resetAfter needs a [2, 3H] bias');
-    const order = stepOrder(T, inp.reverse);
-    const scale = candidateScale(H);
-    const two = tf.scalar(2);
-    const one = tf.scalar(1);
-    const [bIn, bRec] = bias ? (resetAfter ? tf.unstack(bias) : [bias, null]) : [null, null];
+    const order = visitOrder(T, inp.reverse);
+    const one = ops.keepConst(1);
 
     // ---- forward ----
-    const X = toTimeMajor(x);
-    let XZ = tf.matMul(X, tf.mul(K, scale) as tf.Tensor2D); // [N, 3H], candidate block doubled
-    if (bIn) XZ = tf.add(XZ, tf.mul(bIn, scale));
-    const [XZzr, XZh] = splitColsSized(XZ as tf.Tensor2D, [2 * H, H]);
-    const xzr = splitRows(XZzr, T);
-    const xzh = splitRows(XZh, T);
-    const Rs = tf.mul(R, scale) as tf.Tensor2D;
-    const Rzr = tf.slice(Rs, [0, 0], [H, 2 * H]) as tf.Tensor2D;
-    const Rh = tf.slice(Rs, [0, 2 * H], [H, H]) as tf.Tensor2D;
-    const bRecS = bRec ? (tf.mul(bRec, scale) as tf.Tensor1D) : null;
-    const sm = mask ? prepareMask(mask, T) : null;
-
-    const Z: tf.Tensor[] = new Array(T);
-    const Rg: tf.Tensor[] = new Array(T);
-    const Nn: tf.Tensor[] = new Array(T);
-    const Hzh: tf.Tensor[] = new Array(T); // resetAfter: 2·(h·U_h + b_rec,h)
-    const Hprev: tf.Tensor[] = new Array(T);
-    const Y: tf.Tensor[] = new Array(T);
-    let h = h0;
-    for (const t of order) {
-      Hprev[t] = h;
-      let z: tf.Tensor2D;
-      let r: tf.Tensor2D;
-      let npre: tf.Tensor;
+    // Candidate columns doubled (tanh(a) = 2σ(2a) − 1).
+    const scale = ops.constant(Float32Array.from({ length: 3 * H }, (_, j) => (j < 2 * H ? 1 : 2)), [3 * H]);
+    let bIn: TI | null = null;
+    let bRec: TI | null = null;
+    if (bias) {
       if (resetAfter) {
-        let hz: tf.Tensor = tf.matMul(h, Rs);
-        if (bRecS) hz = tf.add(hz, bRecS);
-        const [hzr, hzh] = splitColsSized(hz as tf.Tensor2D, [2 * H, H]);
-        [z, r] = splitCols(tf.sigmoid(tf.add(xzr[t], hzr)) as tf.Tensor2D, 2);
-        npre = tf.add(xzh[t], tf.mul(r, hzh));
-        Hzh[t] = hzh;
+        const [b0, b1] = ops.splitRowsSized(bias, [1, 1]);
+        bIn = ops.reshape(b0, [3 * H]);
+        bRec = ops.reshape(b1, [3 * H]);
+        ops.free(b0, b1);
       } else {
-        [z, r] = splitCols(tf.sigmoid(tf.add(xzr[t], tf.matMul(h, Rzr))) as tf.Tensor2D, 2);
-        npre = tf.add(xzh[t], tf.matMul(tf.mul(r, h), Rh));
-      }
-      const n = tf.sub(tf.mul(tf.sigmoid(npre), two), one); // tanh of the unscaled pre-activation
-      const hNew = tf.add(n, tf.mul(z, tf.sub(h, n)));
-      Z[t] = z;
-      Rg[t] = r;
-      Nn[t] = n;
-      if (sm) {
-        Y[t] = tf.mul(hNew, sm.m[t]);
-        h = tf.where(sm.keep[t], hNew, h) as tf.Tensor2D;
-      } else {
-        Y[t] = hNew;
-        h = hNew as tf.Tensor2D;
+        bIn = bias;
       }
     }
-    save([X, K, R, ...(sm ? [sm.column] : []), ...Z, ...Rg, ...Nn, ...Hprev, ...(resetAfter ? Hzh : [])]);
+    const X = ops.toTimeMajor(x); // [N, D]
+    const Ks = ops.mul(K, scale);
+    const bInS = bIn ? ops.mul(bIn, scale) : null;
+    const XZ = bInS ? ops.matMulBias(X, Ks, bInS) : ops.matMul(X, Ks); // [N, 3H]
+    ops.free(Ks, bInS);
+    const [XZzr, XZh] = ops.splitColsSized(XZ, [2 * H, H]);
+    ops.free(XZ);
+    const xzr = ops.splitRows(XZzr, T);
+    const xzh = ops.splitRows(XZh, T);
+    ops.free(XZzr, XZh);
+    const Rs = ops.mul(R, scale);
+    const bRecS = bRec ? ops.mul(bRec, scale) : null;
+    const [Rzr, Rh] = resetAfter ? [null, null] : ops.splitColsSized(Rs, [2 * H, H]);
+    ops.free(scale);
+
+    const Z: TI[] = new Array(T);
+    const Rg: TI[] = new Array(T);
+    const Nn: TI[] = new Array(T);
+    const Hzh: TI[] = new Array(T); // resetAfter: 2·(h·U_h + b'_h)
+    const Hp: TI[] = new Array(T);
+    const Y: TI[] = new Array(T);
+    let h: TI = h0;
+    for (const t of order) {
+      let zrPre: TI;
+      let npre: TI;
+      let z: TI;
+      let r: TI;
+      if (resetAfter) {
+        const hz = bRecS ? ops.matMulBias(h, Rs, bRecS) : ops.matMul(h, Rs);
+        const [hzr, hzh] = ops.splitColsSized(hz, [2 * H, H]);
+        ops.free(hz);
+        zrPre = ops.add(xzr[t], hzr);
+        const zr = ops.sigmoid(zrPre);
+        ops.free(zrPre, hzr);
+        [z, r] = ops.splitCols(zr, 2);
+        ops.free(zr);
+        const rh = ops.mul(r, hzh);
+        npre = ops.add(xzh[t], rh);
+        ops.free(rh);
+        if (needGrad) Hzh[t] = hzh;
+        else ops.free(hzh);
+      } else {
+        const hzr = ops.matMul(h, Rzr!);
+        zrPre = ops.add(xzr[t], hzr);
+        const zr = ops.sigmoid(zrPre);
+        ops.free(zrPre, hzr);
+        [z, r] = ops.splitCols(zr, 2);
+        ops.free(zr);
+        const rh = ops.mul(r, h);
+        const rhU = ops.matMul(rh, Rh!);
+        npre = ops.add(xzh[t], rhU);
+        ops.free(rh, rhU);
+      }
+      ops.free(xzr[t], xzh[t]);
+      const sn = ops.sigmoid(npre);
+      ops.free(npre);
+      const n = ops.affine(sn, 2, -1); // tanh of the unscaled pre-activation
+      ops.free(sn);
+      const hmn = ops.sub(h, n);
+      const zh = ops.mul(z, hmn);
+      const hN = ops.add(n, zh); // z ⊙ h + (1 − z) ⊙ n
+      ops.free(hmn, zh);
+      if (needGrad) {
+        Z[t] = z;
+        Rg[t] = r;
+        Nn[t] = n;
+        Hp[t] = h;
+      } else {
+        ops.free(z, r, n);
+      }
+      if (mask) {
+        Y[t] = ops.zeroRows(hN, mask.keep[t], mask.m[t]);
+        const hC = ops.carry(hN, h, mask.keep[t], mask.m[t], mask.notM[t]);
+        if (!needGrad) ops.free(h);
+        h = hC;
+      } else {
+        Y[t] = hN;
+        h = hN;
+      }
+    }
+    ops.free(Rs, bRecS, Rzr, Rh, bIn === bias ? null : bIn, bRec);
+    const y = ops.stackTime(Y);
+    const saved: TI[] = [];
+    if (needGrad) {
+      saved.push(X, ops.concatRows(Z), ops.concatRows(Rg), ops.concatRows(Nn), ops.concatRows(Hp));
+      if (resetAfter) saved.push(ops.concatRows(Hzh));
+      ops.freeAll([...Z, ...Rg, ...Nn, ...Hzh, ...Hp.filter((t) => t !== h)]);
+    }
+    ops.freeAll(Y.filter((t) => t !== h));
+    void one;
 
     return {
-      value: pack(concatRows(Y as tf.Tensor2D[]), [h]),
+      y,
+      states: [h],
+      saved: [...saved, K, R],
       // ---- backward ----
-      gradFunc: (dPacked, saved) => {
+      backward: (bops, dy, [dhT], sv) => {
         let k = 0;
-        const sX = saved[k++] as tf.Tensor2D;
-        const sK = saved[k++] as tf.Tensor2D;
-        const sR = saved[k++] as tf.Tensor2D;
-        const mcol = sm ? (saved[k++] as tf.Tensor2D) : null;
-        const take = (): tf.Tensor2D[] => {
-          const list = saved.slice(k, k + T) as tf.Tensor2D[];
-          k += T;
-          return list;
+        const sX = sv[k++];
+        const Zall = sv[k++];
+        const Rall = sv[k++];
+        const Nall = sv[k++];
+        const HPall = sv[k++];
+        const HZH2 = resetAfter ? sv[k++] : null; // 2·(h·U_h + b'_h)
+        const sK = sv[k++];
+        const sR = sv[k++];
+        const bm = mask ? stepMask(bops, sv[k++], B, T) : null;
+        const c1 = bops.keepConst(1);
+        const masked = (t: TI): TI => {
+          if (!bm) return t;
+          const r = bops.mul(t, bm.column);
+          bops.free(t);
+          return r;
         };
-        const [sZ, sR_, sN, sHprev] = [take(), take(), take(), take()];
-        const sHzh = resetAfter ? take() : null;
-        const {
-          dY,
-          dStates: [dhT],
-        } = unpackGrad(dPacked, T, B, H, [H]);
-        const Zall = concatRows(sZ);
-        const Rall = concatRows(sR_);
-        const Nall = concatRows(sN);
-        const HPall = concatRows(sHprev);
-        const m = (t: tf.Tensor): tf.Tensor => (mcol ? tf.mul(t, mcol) : t);
         // ∂h'/∂(pre-activations) per unit of dh': n: (1 − z)(1 − n²); z: (h − n)·z(1 − z).
-        const Pn = m(tf.mul(tf.sub(1, Zall), tf.sub(1, tf.square(Nall))));
-        const Pz = m(tf.mul(tf.sub(HPall, Nall), tf.mul(Zall, tf.sub(1, Zall))));
-        const Zm = splitRows(m(Zall) as tf.Tensor2D, T);
-        const dYs = splitRows(dY, T);
-        const nm = mcol ? splitRows(tf.sub(1, mcol) as tf.Tensor2D, T) : null;
-        const dXZ: tf.Tensor[] = new Array(T);
-        const dHZ: tf.Tensor[] = new Array(T); // resetAfter: grads of h·U + b_rec; else: grads of the candidate's (r⊙h)·U_h
-        let dh: tf.Tensor = dhT;
+        const omz = bops.sub(c1, Zall);
+        const n2 = bops.square(Nall);
+        const omn2 = bops.sub(c1, n2);
+        const Pn = masked(bops.mul(omz, omn2));
+        const hmn = bops.sub(HPall, Nall);
+        const zz = bops.mul(Zall, omz);
+        const Pz = masked(bops.mul(hmn, zz));
+        bops.free(n2, omn2, hmn, zz, omz);
+        const rr1 = bops.sub(c1, Rall);
+        const rr = bops.mul(Rall, rr1); // r(1 − r)
+        bops.free(rr1);
+        const Zm = bops.splitRows(masked(Zall), T);
+        const dYs = bops.unstackTime(dy);
+        const dXZ: TI[] = new Array(T);
+        const dHZ: TI[] = new Array(T); // resetAfter: grads of h·U + b'; else: grads of the candidate's (r⊙h)·U_h
+        let dh: TI = dhT;
+        const grads: GradOut[] = [];
+        let dXZall: TI;
+        let dHZall: TI;
         if (resetAfter) {
-          const rr = tf.mul(Rall, tf.sub(1, Rall));
-          const HZH = tf.mul(concatRows(sHzh!), 0.5); // undo the ×2 of the candidate columns
-          const Pr = tf.mul(tf.mul(Pn, HZH), rr);
-          const Pxz = splitRows(concatCols([Pz, Pr, Pn] as tf.Tensor2D[]), T);
-          const Phz = splitRows(concatCols([Pz, Pr, tf.mul(Pn, Rall)] as tf.Tensor2D[]), T);
-          const Rt = tf.transpose(sR);
+          const HZH = bops.affine(HZH2!, 0.5, 0); // undo the ×2 of the candidate columns
+          const t1 = bops.mul(Pn, HZH);
+          const Pr = bops.mul(t1, rr);
+          const PnR = bops.mul(Pn, Rall);
+          bops.free(HZH, t1);
+          const PxzAll = bops.concatCols([Pz, Pr, Pn]);
+          const PhzAll = bops.concatCols([Pz, Pr, PnR]);
+          bops.free(Pr, PnR);
+          const Pxz = bops.splitRows(PxzAll, T);
+          const Phz = bops.splitRows(PhzAll, T);
+          bops.free(PxzAll, PhzAll);
+          const Rt = bops.transpose(sR, [1, 0]);
           for (let i = T - 1; i >= 0; i--) {
             const t = order[i];
-            const dht = tf.add(dh, dYs[t]);
-            const d3 = concatCols([dht, dht, dht] as tf.Tensor2D[]);
-            dXZ[t] = tf.mul(d3, Pxz[t]);
-            dHZ[t] = tf.mul(d3, Phz[t]);
-            let dhPrev = tf.add(tf.matMul(dHZ[t], Rt), tf.mul(dht, Zm[t]));
-            if (nm) dhPrev = tf.add(dhPrev, tf.mul(dh, nm[t]));
+            const dht = bops.add(dh, dYs[t]);
+            const d3 = bops.concatCols([dht, dht, dht]);
+            dXZ[t] = bops.mul(d3, Pxz[t]);
+            dHZ[t] = bops.mul(d3, Phz[t]);
+            const a = bops.matMul(dHZ[t], Rt);
+            const b = bops.mul(dht, Zm[t]);
+            let dhPrev = bops.add(a, b);
+            bops.free(a, b, d3, dht, Pxz[t], Phz[t], Zm[t], dYs[t]);
+            if (bm) dhPrev = bops.carry(dhPrev, dh, bm.keep[t], bm.m[t], bm.notM[t]);
+            bops.free(dh);
             dh = dhPrev;
           }
+          bops.free(Rt);
+          dXZall = bops.concatRows(dXZ);
+          dHZall = bops.concatRows(dHZ);
+          bops.freeAll([...dXZ, ...dHZ]);
+          // [dW; db_in] = [X | 1]ᵀ·dXZ, [dU; db_rec] = [H_prev | 1]ᵀ·dHZ
+          const ones = hasBias ? bops.fill([N, 1], 1) : null;
+          const wg = (A: TI, dZ: TI, rows: number): TI[] => {
+            const A1 = ones ? bops.concatCols([A, ones]) : A;
+            const At = bops.transpose(A1, [1, 0]);
+            const g = bops.matMul(At, dZ);
+            bops.free(At, A1 === A ? null : A1);
+            const parts = ones ? bops.splitRowsSized(g, [rows, 1]) : [g];
+            if (ones) bops.free(g);
+            return parts;
+          };
+          const [dK, dbIn] = wg(sX, dXZall, D);
+          const [dR, dbRec] = wg(HPall, dHZall, H);
+          bops.free(ones);
+          grads.push(dK, dR);
+          if (hasBias) grads.push(bops.concatRows([dbIn, dbRec]));
         } else {
-          const Qr = splitRows(tf.mul(HPall, tf.mul(Rall, tf.sub(1, Rall))) as tf.Tensor2D, T);
-          const Pns = splitRows(Pn as tf.Tensor2D, T);
-          const Pzs = splitRows(Pz as tf.Tensor2D, T);
-          const UzrT = tf.transpose(tf.slice(sR, [0, 0], [H, 2 * H]));
-          const UhT = tf.transpose(tf.slice(sR, [0, 2 * H], [H, H]));
-          const Rs = splitRows(Rall, T);
+          const Qr = bops.splitRows(bops.mul(HPall, rr), T);
+          const Pns = bops.splitRows(Pn, T);
+          const Pzs = bops.splitRows(Pz, T);
+          const Rs = bops.splitRows(Rall, T);
+          const [Uzr, Uh] = bops.splitColsSized(sR, [2 * H, H]);
+          const UzrT = bops.transpose(Uzr, [1, 0]);
+          const UhT = bops.transpose(Uh, [1, 0]);
+          bops.free(Uzr, Uh);
           for (let i = T - 1; i >= 0; i--) {
             const t = order[i];
-            const dht = tf.add(dh, dYs[t]);
-            const dn = tf.mul(dht, Pns[t]);
-            const drh = tf.matMul(dn, UhT); // gradient w.r.t. r ⊙ h
-            const dzr = concatCols([tf.mul(dht, Pzs[t]), tf.mul(drh, Qr[t])] as tf.Tensor2D[]);
-            let dhPrev = tf.add(tf.add(tf.matMul(dzr, UzrT), tf.mul(drh, Rs[t])), tf.mul(dht, Zm[t]));
-            if (nm) dhPrev = tf.add(dhPrev, tf.mul(dh, nm[t]));
+            const dht = bops.add(dh, dYs[t]);
+            const dn = bops.mul(dht, Pns[t]);
+            const drh = bops.matMul(dn, UhT); // gradient w.r.t. r ⊙ h
+            const dzp = bops.mul(dht, Pzs[t]);
+            const drp = bops.mul(drh, Qr[t]);
+            const dzr = bops.concatCols([dzp, drp]);
+            const a = bops.matMul(dzr, UzrT);
+            const b = bops.mul(drh, Rs[t]);
+            const c = bops.mul(dht, Zm[t]);
+            const ab = bops.add(a, b);
+            let dhPrev = bops.add(ab, c);
+            bops.free(a, b, c, ab, dzp, drp, drh, dht, Pns[t], Pzs[t], Qr[t], Rs[t], Zm[t], dYs[t]);
+            if (bm) dhPrev = bops.carry(dhPrev, dh, bm.keep[t], bm.m[t], bm.notM[t]);
+            bops.free(dh);
             dh = dhPrev;
-            dXZ[t] = concatCols([dzr, dn as tf.Tensor2D]);
+            dXZ[t] = bops.concatCols([dzr, dn]);
+            bops.free(dzr);
             dHZ[t] = dn;
           }
+          bops.free(UzrT, UhT);
+          dXZall = bops.concatRows(dXZ);
+          dHZall = bops.concatRows(dHZ);
+          bops.freeAll([...dXZ, ...dHZ]);
+          // dW (and db) = [X | 1]ᵀ·dXZ; dU_zr = H_prevᵀ·dZR; dU_h = (r ⊙ H_prev)ᵀ·dN
+          const ones = hasBias ? bops.fill([N, 1], 1) : null;
+          const X1 = ones ? bops.concatCols([sX, ones]) : sX;
+          const X1t = bops.transpose(X1, [1, 0]);
+          const gK = bops.matMul(X1t, dXZall);
+          bops.free(ones, X1 === sX ? null : X1, X1t);
+          const [dK, db1] = hasBias ? bops.splitRowsSized(gK, [D, 1]) : [gK, null];
+          if (hasBias) bops.free(gK);
+          const [dZR, dNx] = bops.splitColsSized(dXZall, [2 * H, H]);
+          bops.free(dNx);
+          const HPt = bops.transpose(HPall, [1, 0]);
+          const dUzr = bops.matMul(HPt, dZR);
+          const rH = bops.mul(Rall, HPall);
+          const rHt = bops.transpose(rH, [1, 0]);
+          const dUh = bops.matMul(rHt, dHZall);
+          bops.free(HPt, dZR, rH, rHt);
+          const dR = bops.concatCols([dUzr, dUh]);
+          bops.free(dUzr, dUh);
+          grads.push(dK, dR);
+          if (hasBias) grads.push(bops.reshape(db1!, [3 * H]));
         }
-        const dXZall = concatRows(dXZ as tf.Tensor2D[]);
-        const grads: tf.Tensor[] = [
-          tf.transpose(tf.reshape(matMulNT(dXZall, sK), [T, B, -1]), [1, 0, 2]),
-          matMulTN(sX, dXZall),
-        ];
-        if (resetAfter) {
-          const dHZall = concatRows(dHZ as tf.Tensor2D[]);
-          grads.push(matMulTN(HPall, dHZall));
-          if (bias) grads.push(tf.stack([tf.sum(dXZall, 0), tf.sum(dHZall, 0)]));
-        } else {
-          const dZRall = tf.slice(dXZall, [0, 0], [-1, 2 * H]) as tf.Tensor2D;
-          const dUzr = matMulTN(HPall, dZRall);
-          const dUh = matMulTN(tf.mul(Rall, HPall) as tf.Tensor2D, concatRows(dHZ as tf.Tensor2D[]));
-          grads.push(concatCols([dUzr, dUh]));
-          if (bias) grads.push(tf.sum(dXZall, 0));
-        }
-        return [...grads, dh];
+        bops.free(Pn, Pz, rr, dHZall);
+        const dXt = bops.toTensor(dXZall);
+        grads.unshift((o: Ops) => {
+          const Kt = o.transpose(sK, [1, 0]);
+          return o.fromTimeMajor(o.matMul(dXt, Kt), B, T);
+        });
+        grads.push(dh);
+        return grads;
       },
     };
   });

@@ -282,6 +282,20 @@ export class Ops {
     return outs;
   }
 
+  /** Splits [R, ΣF_j] into column blocks of the given widths. */
+  splitColsSized(x: TI, widths: number[]): TI[] {
+    const [R, W] = x.shape;
+    if (!this.direct) return (this.engine.runKernel('SplitV', { x }, { numOrSizeSplits: widths, axis: 1 }) as tf.Tensor[]).map((p) => this.track(p));
+    const outs = widths.map((w) => this.alloc([R, w]));
+    const src = this.view(x);
+    let off = 0;
+    outs.forEach((o, j) => {
+      copyRows(src, off, W, this.view(o), 0, widths[j], R, widths[j]);
+      off += widths[j];
+    });
+    return outs;
+  }
+
   /** Splits [ΣR_j, F] into row blocks of the given heights. */
   splitRowsSized(x: TI, heights: number[]): TI[] {
     const F = x.shape[1];
@@ -399,14 +413,15 @@ export class Ops {
 
   /**
    * Masked step: rows b with keep[b] false take `old`'s row. Returns the carried
-   * state; `next` is consumed (updated in place in direct mode).
+   * state: `next` itself, updated in place, in direct mode; a new info otherwise
+   * (`next` is then left as it was, and freed with the rest of the Ops).
    */
   carry(next: TI, old: TI, keep: boolean[], m: TI, notM: TI): TI {
     if (!this.direct) {
       const a = this.mul(next, m);
       const b = this.mul(old, notM);
       const out = this.add(a, b);
-      this.free(a, b, next);
+      this.free(a, b);
       return out;
     }
     const F = next.shape[1];

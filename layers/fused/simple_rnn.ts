@@ -3,11 +3,13 @@
  * (h' = act(x·W + h·U + b), act ∈ {tanh, relu}).
  *
  * tanh is computed as 2σ(2z) − 1 with the weights pre-scaled by 2: on wasm
- * sigmoid is several times faster than tanh. A backward step is three ops.
+ * sigmoid is several times faster than tanh. A backward step is 3 ops
+ * (add, multiply, matmul); the weight and bias gradients are one matmul
+ * [X | H_prev | 1]ᵀ·dZ, and dX is only formed when the engine asks for it.
  */
 import * as tf from '@tensorflow/tfjs';
-import { matMulNT, matMulTN, pack, prepareMask, runPacked, stepOrder, toTimeMajor, unpackGrad } from './common';
-import { concatRows, splitRows } from './fast_split';
+import { Ops, TI } from './kernel_ops';
+import { GradOut, runSequence, stepMask, visitOrder } from './runner';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The RNN's weights (Keras layout). */
@@ -27,81 +29,125 @@ export function rnnSequence(inp: SequenceInputs, w: RNNWeights): SequenceResult 
   const hasBias = w.bias !== null;
   const isTanh = w.activation === 'tanh';
   const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : [])];
-  return runPacked(inp, weights, H, (x, ws, [h0], mask, save) => {
-    const [B, T] = x.shape;
-    const [K, R] = ws as tf.Tensor2D[];
-    const b = hasBias ? (ws[2] as tf.Tensor1D) : null;
-    const order = stepOrder(T, inp.reverse);
+  return runSequence(inp, weights, (ops, x, ws, [h0], mask, needGrad) => {
+    const [B, T, D] = x.shape;
+    const N = T * B;
+    const [K, R] = ws;
+    const b = hasBias ? ws[2] : null;
+    const order = visitOrder(T, inp.reverse);
 
     // ---- forward ----
-    const X = toTimeMajor(x);
-    const two = tf.scalar(2);
-    const one = tf.scalar(1);
-    const s = isTanh ? two : one; // tanh(z) = 2σ(2z) − 1
-    const Rs = tf.mul(R, s) as tf.Tensor2D;
-    let ZX = tf.matMul(X, tf.mul(K, s) as tf.Tensor2D);
-    if (b) ZX = tf.add(ZX, tf.mul(b, s));
-    const zx = splitRows(ZX as tf.Tensor2D, T);
-    const sm = mask ? prepareMask(mask, T) : null;
-    const Hnew: tf.Tensor[] = new Array(T);
-    const Hprev: tf.Tensor[] = new Array(T);
-    const Y: tf.Tensor[] = new Array(T);
-    let h = h0;
+    const X = ops.toTimeMajor(x); // [N, D]
+    const sc = ops.keepConst(isTanh ? 2 : 1); // tanh(z) = 2σ(2z) − 1
+    const Ks = isTanh ? ops.mul(K, sc) : K;
+    const Rs = isTanh ? ops.mul(R, sc) : R;
+    const bs = b ? (isTanh ? ops.mul(b, sc) : b) : null;
+    const ZX = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks);
+    ops.free(Ks, bs);
+    const zx = ops.splitRows(ZX, T);
+    ops.free(ZX);
+    const Hn: TI[] = new Array(T); // the step's new h (before masking)
+    const Hp: TI[] = new Array(T); // carried h before the step
+    const Y: TI[] = new Array(T);
+    let h: TI = h0;
     for (const t of order) {
-      Hprev[t] = h;
-      const z = tf.add(zx[t], tf.matMul(h, Rs));
-      const hNew = isTanh ? tf.sub(tf.mul(tf.sigmoid(z), two), one) : tf.relu(z);
-      Hnew[t] = hNew;
-      if (sm) {
-        Y[t] = tf.mul(hNew, sm.m[t]);
-        h = tf.where(sm.keep[t], hNew, h) as tf.Tensor2D;
+      const hz = ops.matMul(h, Rs);
+      const z = ops.add(zx[t], hz);
+      ops.free(hz, zx[t]);
+      let hN: TI;
+      if (isTanh) {
+        const s = ops.sigmoid(z);
+        hN = ops.affine(s, 2, -1);
+        ops.free(s);
       } else {
-        Y[t] = hNew;
-        h = hNew as tf.Tensor2D;
+        hN = ops.relu(z);
+      }
+      ops.free(z);
+      if (needGrad) {
+        Hn[t] = hN;
+        Hp[t] = h;
+      }
+      if (mask) {
+        Y[t] = ops.zeroRows(hN, mask.keep[t], mask.m[t]);
+        // carry() may update hN in place; backward only reads hN at real steps (act' is masked), which it keeps.
+        const hC = ops.carry(hN, h, mask.keep[t], mask.m[t], mask.notM[t]);
+        if (!needGrad) ops.free(h);
+        h = hC;
+      } else {
+        Y[t] = hN;
+        h = hN;
       }
     }
-    save([X, K, R, ...(sm ? [sm.column] : []), ...Hnew, ...Hprev]);
+    if (Rs !== R) ops.free(Rs);
+    const y = ops.stackTime(Y);
+    const saved: TI[] = [];
+    if (needGrad) {
+      saved.push(X, ops.concatRows(Hn), ops.concatRows(Hp));
+      ops.freeAll([...Hn, ...Hp].filter((t) => t !== h));
+    }
+    ops.freeAll(Y.filter((t) => t !== h));
 
     return {
-      value: pack(concatRows(Y as tf.Tensor2D[]), [h]),
+      y,
+      states: [h],
+      saved: [...saved, K, R],
       // ---- backward ----
-      gradFunc: (dPacked, saved) => {
-        let k = 0;
-        const sX = saved[k++] as tf.Tensor2D;
-        const sK = saved[k++] as tf.Tensor2D;
-        const sR = saved[k++] as tf.Tensor2D;
-        const mcol = sm ? (saved[k++] as tf.Tensor2D) : null;
-        const sHnew = saved.slice(k, k + T) as tf.Tensor2D[];
-        const sHprev = saved.slice(k + T, k + 2 * T) as tf.Tensor2D[];
-        const {
-          dY,
-          dStates: [dhT],
-        } = unpackGrad(dPacked, T, B, H, [H]);
-        const Hall = concatRows(sHnew);
+      backward: (bops, dy, [dhT], sv) => {
+        const [sX, Hall, HPall, sK, sR] = sv;
+        const bm = mask ? stepMask(bops, sv[5], B, T) : null;
         // act'(z) from the output: tanh → 1 − h², relu → [h > 0]; masked rows → 0.
-        let deriv: tf.Tensor = isTanh ? tf.sub(1, tf.square(Hall)) : tf.cast(tf.greater(Hall, 0), 'float32');
-        if (mcol) deriv = tf.mul(deriv, mcol);
-        const Ds = splitRows(deriv as tf.Tensor2D, T);
-        const dYs = splitRows(dY, T);
-        const nm = mcol ? splitRows(tf.sub(1, mcol) as tf.Tensor2D, T) : null;
-        const Rt = tf.transpose(sR);
-        const dZ: tf.Tensor[] = new Array(T);
-        let dh: tf.Tensor = dhT;
+        let deriv: TI;
+        if (isTanh) {
+          const sq = bops.square(Hall);
+          deriv = bops.sub(bops.keepConst(1), sq);
+          bops.free(sq);
+        } else {
+          deriv = bops.positive(Hall);
+        }
+        if (bm) {
+          const d = bops.mul(deriv, bm.column);
+          bops.free(deriv);
+          deriv = d;
+        }
+        const Ds = bops.splitRows(deriv, T);
+        bops.free(deriv);
+        const dYs = bops.unstackTime(dy);
+        const Rt = bops.transpose(sR, [1, 0]);
+        const dZ: TI[] = new Array(T);
+        let dh: TI = dhT;
         for (let n = T - 1; n >= 0; n--) {
           const t = order[n];
-          const dz = tf.mul(tf.add(dh, dYs[t]), Ds[t]);
-          const dhPrev = tf.matMul(dz, Rt);
-          dh = nm ? tf.add(dhPrev, tf.mul(dh, nm[t])) : dhPrev;
+          const dht = bops.add(dh, dYs[t]);
+          const dz = bops.mul(dht, Ds[t]);
+          bops.free(dht, Ds[t], dYs[t]);
+          let dhPrev = bops.matMul(dz, Rt);
+          if (bm) dhPrev = bops.carry(dhPrev, dh, bm.keep[t], bm.m[t], bm.notM[t]);
+          bops.free(dh);
+          dh = dhPrev;
           dZ[t] = dz;
         }
-        const dZall = concatRows(dZ as tf.Tensor2D[]);
-        const grads: tf.Tensor[] = [
-          tf.transpose(tf.reshape(matMulNT(dZall, sK), [T, B, -1]), [1, 0, 2]),
-          matMulTN(sX, dZall),
-          matMulTN(concatRows(sHprev), dZall),
+        bops.free(Rt);
+        const dZall = bops.concatRows(dZ);
+        bops.freeAll(dZ);
+        const ones = hasBias ? bops.fill([N, 1], 1) : null;
+        const XH = bops.concatCols(ones ? [sX, HPall, ones] : [sX, HPall]);
+        const XHt = bops.transpose(XH, [1, 0]);
+        const dW = bops.matMul(XHt, dZall);
+        bops.free(ones, XH, XHt);
+        const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, H, 1] : [D, H]);
+        bops.free(dW);
+        const dZt = bops.toTensor(dZall);
+        const grads: GradOut[] = [
+          (o: Ops) => {
+            const Kt = o.transpose(sK, [1, 0]);
+            return o.fromTimeMajor(o.matMul(dZt, Kt), B, T);
+          },
+          dK,
+          dR,
         ];
-        if (b) grads.push(tf.sum(dZall, 0));
-        return [...grads, dh];
+        if (hasBias) grads.push(bops.reshape(db1, [H]));
+        grads.push(dh);
+        return grads;
       },
     };
   });
