@@ -2,6 +2,7 @@
  * Checkpoints: layout, atomic replacement under simulated crashes, divergence
  * stops that keep the last good checkpoint, and clear mismatch errors on resume.
  */
+import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -99,6 +100,41 @@ test('atomic: a crash while writing, or between the two renames, leaves the prev
   expect(() => resolveCheckpoint(path.join(out, 'nothing'))).toThrow('not a checkpoint');
 });
 
+/** A child process that saves checkpoints in a loop (the built package, as a user runs it). */
+const CRASHER = `
+const tf = require('@tensorflow/tfjs');
+const { saveCheckpoint } = require(process.argv[1] + '/dist/src/train/checkpoint.js');
+const model = tf.sequential({ layers: [tf.layers.dense({ units: 64, inputShape: [256] })] });
+const training = (i) => ({ epoch: i, step: 0, globalStep: i, seed: 1, metric: null, mode: 'min', best: null, bestEpoch: -1, bestDev: {},
+  bad: 0, referenceLoss: null, epochLossSum: 0, epochSteps: 0, schedule: { factor: 1, best: null, bad: 0 }, history: [] });
+(async () => {
+  const opt = tf.train.adam(0.1);
+  for (let i = 1; ; i++) {
+    model.setWeights(model.getWeights().map((w) => tf.fill(w.shape, i)));
+    await saveCheckpoint(process.argv[2], { model, optimizer: opt, training: training(i), artifacts: { i } });
+    if (i === 1) process.stdout.write('first\\n');
+  }
+})();
+`;
+
+test('a process killed (SIGKILL) at random moments while saving always leaves a loadable, self-consistent checkpoint', async () => {
+  const root = path.resolve(__dirname, '..');
+  if (!fs.existsSync(path.join(root, 'dist/src/train/checkpoint.js'))) return; // built by the global setup
+  const dir = path.join(tmpDir(), 'last');
+  for (const delay of [5, 40, 90, 150]) {
+    const child = spawn(process.execPath, ['-e', CRASHER, root, dir], { cwd: root, stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => child.stdout!.once('data', () => resolve()));
+    await new Promise((r) => setTimeout(r, delay));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    const ck = await loadCheckpoint(dir);
+    const i = ck.training.epoch;
+    expect(ck.artifacts).toEqual({ i });
+    // weights, training.json and artifacts all come from the same save
+    for (const w of ck.model.getWeights()) expect(new Set(w.dataSync())).toEqual(new Set([i]));
+  }
+}, 60000);
+
 describe('divergence', () => {
   test('a NaN loss stops with TrainingDivergedError before the bad step; the last good checkpoint is kept', async () => {
     const out = tmpDir();
@@ -149,6 +185,9 @@ describe('resume mismatches are clear errors', () => {
   });
   test('another seed', async () => {
     await expect(train(sumProblem(), { epochs: 2, seed: 4, resume: path.join(out, 'last') })).rejects.toThrow("the checkpoint's run used seed 3, not 4");
+  });
+  test('another selection metric', async () => {
+    await expect(train(sumProblem(), { epochs: 2, metric: 'r2', resume: path.join(out, 'last') })).rejects.toThrow("selects on 'mse', not 'r2'");
   });
   test('another architecture', async () => {
     const other = sumProblem({ layers: () => [tf.layers.simpleRNN({ units: 7, inputShape: [5, 2] }), tf.layers.dense({ units: 1 })] });

@@ -79,7 +79,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   const optimizer = makeOptimizer({ name: o.optimizer, lr: o.lr, momentum: o.momentum });
   const schedule = new LrSchedule(o.lr, o.schedule);
   let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
-  if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.optimizer);
+  if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.metric, o.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;
   const bestDir = o.checkpointDir ? path.join(o.checkpointDir, 'best') : undefined;
@@ -263,8 +263,14 @@ function stepInfo(
 }
 
 /** Restores weights, optimizer slots, carried tensors and loop state from a checkpoint; returns the loop state. */
-async function resume<B>(spec: TrainSpec<B>, optimizer: tf.Optimizer, schedule: LrSchedule, dir: string, seed: number | undefined, optimizerName: string): Promise<TrainingState> {
+async function resume<B>(
+  spec: TrainSpec<B>, optimizer: tf.Optimizer, schedule: LrSchedule, dir: string,
+  seed: number | undefined, metric: string | undefined, optimizerName: string,
+): Promise<TrainingState> {
   const st = readTrainingState(dir);
+  if (metric !== undefined && st.metric !== null && metric !== st.metric) {
+    throw new CheckpointMismatchError(`${dir}: the checkpoint's run selects on '${st.metric}', not '${metric}' (its best value would not compare)`);
+  }
   if (seed !== undefined && seed !== st.seed) {
     throw new CheckpointMismatchError(`${dir}: the checkpoint's run used seed ${st.seed}, not ${seed} (resume with the same seed, or omit it)`);
   }
