@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { gruSequence } from '../layers/fused/gru';
 import { lstmSequence } from '../layers/fused/lstm';
 import { rnnSequence } from '../layers/fused/simple_rnn';
+import { setFusedEngineMode } from '../layers/fused/kernel_ops';
 import { SequenceInputs, SequenceResult } from '../layers/fused/types';
 import { expectClose, TEST_BACKENDS, useBackend } from './helpers/backends';
 import { referenceGRU, referenceLSTM, referenceRNN, RefResult } from './helpers/reference_rnn';
@@ -189,6 +190,26 @@ describe.each(TEST_BACKENDS)('fused kernels on %s', (backend) => {
     });
   });
 
+  test('gradients of the weights alone (x and states not differentiated: dX is never formed) match, without leaks', () => {
+    for (const v of VARIANTS) {
+      const c = makeCase(v, true, 13);
+      const before = tf.memory().numTensors;
+      const dataBefore = tf.engine().backend.numDataIds();
+      tf.tidy(() => {
+        const loss = (run: Runner) => (...p: tf.Tensor[]): tf.Scalar => {
+          const r = run({ x: c.x, initialStates: c.states, mask: c.mask, reverse: true }, p);
+          return tf.addN([tf.sum(tf.mul(r.y, c.Ry)), ...r.states.map((s, i) => tf.sum(tf.mul(s, c.Rs[i])))]) as tf.Scalar;
+        };
+        const got = tf.grads(loss(v.fused))(c.params);
+        const want = tf.grads(loss(v.reference))(c.params);
+        got.forEach((g, i) => expectClose(`${v.name} d param ${i}`, g, want[i], TOL, TOL));
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      expect(tf.engine().backend.numDataIds()).toBe(dataBefore);
+      tf.dispose([c.x, ...c.params, ...c.states, c.mask!, c.Ry, ...c.Rs]);
+    }
+  });
+
   test('the mask receives a zero gradient', () => {
     tf.tidy(() => {
       const v = VARIANTS[2];
@@ -209,6 +230,31 @@ describe.each(TEST_BACKENDS)('fused kernels on %s', (backend) => {
         const want = v.reference(inp, params);
         expectClose(`${v.name} y`, got.y, want.y, TOL, TOL);
       }
+    });
+  });
+});
+
+// The path every backend other than cpu and wasm takes (tf ops through the engine instead of direct kernel calls).
+describe('engine mode (the path for webgl, tensorflow, …) on cpu', () => {
+  beforeAll(async () => {
+    await useBackend('cpu');
+    setFusedEngineMode(true);
+  });
+  afterAll(() => setFusedEngineMode(false));
+
+  describe.each(VARIANTS.map((v) => [v.name, v] as const))('%s', (_name, v) => {
+    test.each(MODES)('%s matches the reference, no leaks', (_mode, masked, reverse) => {
+      const c = makeCase(v, masked, 21);
+      const before = tf.memory().numTensors;
+      tf.tidy(() => {
+        const got = evaluate(v.fused, c, reverse);
+        const want = evaluate(v.reference, c, reverse);
+        expectClose('y', got.forward.y, want.forward.y, TOL, TOL);
+        got.forward.states.forEach((s, i) => expectClose(`state ${i}`, s, want.forward.states[i], TOL, TOL));
+        got.grads.forEach((g, i) => expectClose(`d input ${i}`, g, want.grads[i], TOL, TOL));
+      });
+      expect(tf.memory().numTensors).toBe(before);
+      tf.dispose([c.x, ...c.params, ...c.states, ...(c.mask ? [c.mask] : []), c.Ry, ...c.Rs]);
     });
   });
 });
