@@ -8,7 +8,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { bidirectional, gru, lstm, simpleRnn, stacked } from '../layers';
-import { fileSystem, loadModel, readModelArtifacts, saveModel } from '../src/io/fs_handler';
+import { fileSystem, loadModel, readModelArtifacts, registerFileSystemRouter, saveModel } from '../src/io/fs_handler';
 import { useBackend } from './helpers/backends';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-io-'));
@@ -80,4 +80,17 @@ test('plain tfjs layers (dense, simpleRNN) round-trip bit-exactly through the ha
   same(await tf.loadLayersModel(fileSystem(`file://${dir}`)));
   same(await tf.loadLayersModel(tf.io.fromMemory(readModelArtifacts(dir))));
   expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+});
+
+test("registerFileSystemRouter: model.save('file://…') and tf.loadLayersModel('file://…/model.json') without tfjs-node", async () => {
+  registerFileSystemRouter();
+  registerFileSystemRouter(); // idempotent: a second registration would make tfjs refuse the URL
+  const dir = tmp();
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 3, inputShape: [2] })] });
+  await model.save(`file://${dir}`);
+  expect(fs.readdirSync(dir).sort()).toEqual(['model.json', 'weights.bin']);
+  for (const url of [`file://${dir}/model.json`, `file://${dir}`]) {
+    const loaded = await tf.loadLayersModel(url);
+    expect(Array.from((loaded.getWeights()[0]).dataSync())).toEqual(Array.from(model.getWeights()[0].dataSync()));
+  }
 });

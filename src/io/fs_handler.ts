@@ -134,6 +134,26 @@ export function readModelArtifacts(dirOrUrl: string): tf.io.ModelArtifacts {
   };
 }
 
+let routerRegistered = false;
+
+/**
+ * Lets `model.save('file://dir')` and `tf.loadLayersModel('file://dir/model.json')`
+ * (tfjs-node's spelling) work without tfjs-node. Idempotent, and a no-op when
+ * another handler (tfjs-node's) already serves file:// URLs, since tfjs refuses
+ * a URL two handlers claim.
+ */
+export function registerFileSystemRouter(): void {
+  if (routerRegistered || tf.io.getSaveHandlers('file://probe').length > 0) return;
+  routerRegistered = true;
+  const route = (url: string | string[]): tf.io.IOHandler | null => {
+    if (Array.isArray(url) || !url.startsWith('file://')) return null;
+    const p = toDir(url);
+    return fileSystem(path.basename(p) === MODEL_JSON ? path.dirname(p) : p);
+  };
+  tf.io.registerSaveRouter(route);
+  tf.io.registerLoadRouter(route);
+}
+
 /** Saves a model to a directory (model.json + weights.bin). */
 export async function saveModel(model: tf.LayersModel, dir: string): Promise<void> {
   await model.save(fileSystem(dir));
