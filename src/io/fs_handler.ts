@@ -145,11 +145,12 @@ let routerRegistered = false;
 export function registerFileSystemRouter(): void {
   if (routerRegistered || tf.io.getSaveHandlers('file://probe').length > 0) return;
   routerRegistered = true;
-  const route = (url: string | string[]): tf.io.IOHandler | null => {
+  // tfjs routers return null for URLs they do not serve (the IORouter typing omits it).
+  const route = ((url: string | string[]): tf.io.IOHandler | null => {
     if (Array.isArray(url) || !url.startsWith('file://')) return null;
     const p = toDir(url);
     return fileSystem(path.basename(p) === MODEL_JSON ? path.dirname(p) : p);
-  };
+  }) as tf.io.IORouter;
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
 }
