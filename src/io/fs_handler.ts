@@ -150,7 +150,7 @@ export function registerFileSystemRouter(): void {
     if (Array.isArray(url) || !url.startsWith('file://')) return null;
     const p = toDir(url);
     return fileSystem(path.basename(p) === MODEL_JSON ? path.dirname(p) : p);
-  }) as tf.io.IORouter;
+  }) as Parameters<typeof tf.io.registerSaveRouter>[0];
   tf.io.registerSaveRouter(route);
   tf.io.registerLoadRouter(route);
 }
