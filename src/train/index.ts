@@ -9,6 +9,7 @@ export type { OptimizerName, OptimizerOptions } from './optimizers';
 export { LrSchedule, SCHEDULES } from './schedules';
 export type { ScheduleName, ScheduleOptions, ScheduleState } from './schedules';
 export { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
+export { lossAndGrads } from './grads';
 export {
   saveCheckpoint, loadCheckpoint, resolveCheckpoint, readArtifacts, readConfig, readTrainingState,
   restoreModelWeights, restoreOptimizer, readCarried, CHECKPOINT_FORMAT,
