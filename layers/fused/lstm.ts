@@ -68,13 +68,20 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const zx = ops.splitRows(ZX, T);
     ops.free(ZX);
 
-    // Kept for backward, indexed by time t: the gate values [i, f, 2g, o], tanh(c'), carried c̃ and h before the step, m (projection only).
-    const U: TI[] = new Array(T);
-    const TC: TI[] = new Array(T);
-    const Cp: TI[] = new Array(T);
-    const Hp: TI[] = new Array(T);
-    const M: TI[] = new Array(T);
+    // Kept for backward, indexed by time t (only when gradients are recorded).
+    // dz = [dc, dc, dc, dm] ⊙ Pf, with dm the gradient w.r.t. m = o ⊙ tanh(c') and dc w.r.t. c',
+    // Pf = [g, c_prev, i, tanh(c')] ⊙ σ'(z) and σ' = s(1 − s) (i, f, o), 1 − g² = 4·s(1 − s) (c block,
+    // s = σ(2z_c)). Pf is formed here, per step, from values at hand (no column shuffles over all T·B rows later).
+    const PF: TI[] = new Array(T);
+    const F: TI[] = new Array(T); // f
+    const O: TI[] = new Array(T); // o
+    const TC: TI[] = new Array(T); // tanh(c')
+    const Hp: TI[] = new Array(T); // carried h before the step
+    const M: TI[] = new Array(T); // m (projection only)
     const Y: TI[] = new Array(T);
+    const one = ops.keepConst(1);
+    // [2g, 2c_prev, i, tanh(c')] ⊙ s ⊙ [½, ½, 4, 1] ⊙ (1 − s) = Pf
+    const dvec = needGrad ? ops.constant(Float32Array.from({ length: 4 * H }, (_, j) => [0.5, 0.5, 4, 1][Math.floor(j / H)]), [4 * H]) : null;
     let h: TI = h0;
     let c: TI = ops.mul(c0, two); // c̃ = 2c
     for (const t of order) {
@@ -84,56 +91,63 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       const s = ops.sigmoid(z); // [B, 4H]: i, f, σ(2z_c), o
       ops.free(z);
       const u = ops.blockAffine(s, 4, [1, 1, 4, 1], [0, 0, -2, 0]); // i, f, 2g = 4σ(2z_c) − 2, o
-      ops.free(s);
       const [i, f, g2, o] = ops.splitCols(u, 4);
+      ops.free(u);
       const fc = ops.mul(f, c);
       const ig = ops.mul(i, g2);
       const cN = ops.add(fc, ig); // c̃' = 2c'
-      ops.free(fc, ig, i, f, g2);
+      ops.free(fc, ig);
       const sc = ops.sigmoid(cN);
       const tc = ops.affine(sc, 2, -1); // tanh(c') = 2σ(2c') − 1
       ops.free(sc);
       const m = ops.mul(o, tc); // o ⊙ tanh(c')
-      ops.free(o);
+      if (needGrad) {
+        const oms = ops.sub(one, s);
+        const sd = ops.mul(s, dvec!);
+        const d = ops.mul(sd, oms);
+        const pin = ops.concatCols([g2, c, i, tc]);
+        PF[t] = ops.mul(pin, d);
+        ops.free(oms, sd, d, pin);
+        F[t] = f;
+        O[t] = o;
+        TC[t] = tc;
+        Hp[t] = h;
+        ops.free(s, i, g2);
+      } else {
+        ops.free(s, i, f, g2, o, tc);
+      }
       let hN = m;
       if (Wr) {
         hN = ops.matMul(m, Wr);
         if (needGrad) M[t] = m;
         else ops.free(m);
       }
-      if (needGrad) {
-        U[t] = u;
-        TC[t] = tc;
-        Cp[t] = c;
-        Hp[t] = h;
-      } else {
-        ops.free(u, tc);
-      }
       if (mask) {
         Y[t] = ops.zeroRows(hN, mask.keep[t], mask.m[t]);
         const hC = ops.carry(hN, h, mask.keep[t], mask.m[t], mask.notM[t]);
         const cC = ops.carry(cN, c, mask.keep[t], mask.m[t], mask.notM[t]);
-        if (!needGrad) ops.free(h, c);
+        if (!needGrad) ops.free(h);
+        ops.free(c);
         h = hC;
         c = cC;
       } else {
         Y[t] = hN;
-        if (!needGrad) ops.free(c); // the previous h is an output (Y) or h0
+        ops.free(c); // the previous h is an output (Y) or h0
         h = hN;
         c = cN;
       }
     }
-    ops.free(Rs);
+    ops.free(Rs, dvec);
     const y = ops.stackTime(Y); // [B, T, P]
     const cFinal = ops.mul(c, ops.keepConst(0.5));
     const saved: TI[] = [];
     if (needGrad) {
-      saved.push(X, ops.concatRows(U), ops.concatRows(TC), ops.concatRows(Cp), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
-      ops.freeAll([...U, ...TC, ...Cp, ...M]);
+      saved.push(X, ops.concatRows(PF), ops.concatRows(F), ops.concatRows(O), ops.concatRows(TC), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
+      ops.freeAll([...PF, ...F, ...O, ...TC, ...M]);
       ops.freeAll(Hp.filter((t) => t !== h));
     }
     ops.freeAll(Y.filter((t) => t !== h));
-    if (c !== c0) ops.free(c);
+    ops.free(c);
 
     return {
       y,
@@ -143,9 +157,10 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       backward: (bops, dy, [dhT, dcT], sv) => {
         let k = 0;
         const sX = sv[k++];
-        const Uall = sv[k++]; // [N, 4H]: i, f, 2g, o
+        let Pf: TI = sv[k++]; // [N, 4H]
+        const fA = sv[k++]; // [N, H]
+        const oA = sv[k++]; // [N, H]
         const TC = sv[k++]; // [N, H]: tanh(c')
-        const Cpall = sv[k++]; // [N, H] (2c)
         const Hpall = sv[k++]; // [N, P]
         const Mall = Wr ? sv[k++] : null; // [N, H]
         const sK = sv[k++];
@@ -154,25 +169,11 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
         const bm = mask ? stepMask(bops, sv[k++], B, T) : null;
         const one = bops.keepConst(1);
 
-        // Step-independent factors for all N rows.
-        // σ'(z) = v(1 − v) for the i, f, o gates; for the c block, with v = 2g:
-        // (1 − g²) = (1 − v/2)(1 + v/2), i.e. per block: (a·v + c)(a'·v + c').
-        // The i and f blocks also take the ½ that undoes the doubling of g and c_prev in Pf below.
-        const d1 = bops.blockAffine(Uall, 4, [0.5, 0.5, 0.5, 1], [0, 0, 1, 0]); // i/2, f/2, 1 + g, o
-        const d2 = bops.blockAffine(Uall, 4, [-1, -1, -0.5, -1], [1, 1, 1, 1]); // 1 − i, 1 − f, 1 − g, 1 − o
-        const deriv = bops.mul(d1, d2);
-        bops.free(d1, d2);
-        const [iA, fA, g2A, oA] = bops.splitCols(Uall, 4);
-        // dz = [dc, dc, dc, dm] ⊙ Pf (dm: gradient w.r.t. m = o ⊙ tanh(c'), dc: w.r.t. c'), with
-        // Pf = [g, c_prev, i, tanh(c')] ⊙ σ' = [2g, 2c_prev, i, tanh(c')] ⊙ deriv.
-        const pin = bops.concatCols([g2A, Cpall, iA, TC]);
-        let Pf = bops.mul(pin, deriv);
-        bops.free(pin, deriv, g2A, iA);
         const tc2 = bops.square(TC);
         const omt = bops.sub(one, tc2);
         const Q = bops.mul(oA, omt); // ∂c'-gradient per unit of dm
-        bops.free(tc2, omt, oA);
-        let F = fA;
+        bops.free(tc2, omt);
+        let F: TI = fA;
         if (bm) {
           const pm = bops.mul(Pf, bm.column);
           const fm = bops.mul(F, bm.column);
