@@ -228,9 +228,8 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
           const ones = hasBias ? bops.fill([N, 1], 1) : null;
           const wg = (A: TI, dZ: TI, rows: number): TI[] => {
             const A1 = ones ? bops.concatCols([A, ones]) : A;
-            const At = bops.transpose(A1, [1, 0]);
-            const g = bops.matMul(At, dZ);
-            bops.free(At, A1 === A ? null : A1);
+            const g = bops.matMulTN(A1, dZ);
+            bops.free(A1 === A ? null : A1);
             const parts = ones ? bops.splitRowsSized(g, [rows, 1]) : [g];
             if (ones) bops.free(g);
             return parts;
@@ -277,19 +276,16 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
           // dW (and db) = [X | 1]ᵀ·dXZ; dU_zr = H_prevᵀ·dZR; dU_h = (r ⊙ H_prev)ᵀ·dN
           const ones = hasBias ? bops.fill([N, 1], 1) : null;
           const X1 = ones ? bops.concatCols([sX, ones]) : sX;
-          const X1t = bops.transpose(X1, [1, 0]);
-          const gK = bops.matMul(X1t, dXZall);
-          bops.free(ones, X1 === sX ? null : X1, X1t);
+          const gK = bops.matMulTN(X1, dXZall);
+          bops.free(ones, X1 === sX ? null : X1);
           const [dK, db1] = hasBias ? bops.splitRowsSized(gK, [D, 1]) : [gK, null];
           if (hasBias) bops.free(gK);
           const [dZR, dNx] = bops.splitColsSized(dXZall, [2 * H, H]);
           bops.free(dNx);
-          const HPt = bops.transpose(HPall, [1, 0]);
-          const dUzr = bops.matMul(HPt, dZR);
+          const dUzr = bops.matMulTN(HPall, dZR);
           const rH = bops.mul(Rall, HPall);
-          const rHt = bops.transpose(rH, [1, 0]);
-          const dUh = bops.matMul(rHt, dHZall);
-          bops.free(HPt, dZR, rH, rHt);
+          const dUh = bops.matMulTN(rH, dHZall);
+          bops.free(dZR, rH);
           const dR = bops.concatCols([dUzr, dUh]);
           bops.free(dUzr, dUh);
           grads.push(dK, dR);

@@ -150,6 +150,24 @@ export class Ops {
   matMul(a: TI, b: TI): TI {
     return this.run('BatchMatMul', { a, b }, { transposeA: false, transposeB: false });
   }
+  /**
+   * Aᵀ·G for a weight gradient (A [N, I] activations, G [N, O] gradients, N = T·B large).
+   * On wasm computed as (Gᵀ·A)ᵀ: XNNPACK packs its right operand, and packing the
+   * narrower A while the wider Gᵀ streams is ~1.3–1.8× faster here than Aᵀ·G.
+   */
+  matMulTN(A: TI, G: TI): TI {
+    if (this.isWasm && this.direct) {
+      const Gt = this.transpose(G, [1, 0]);
+      const r = this.matMul(Gt, A);
+      const out = this.transpose(r, [1, 0]);
+      this.free(Gt, r);
+      return out;
+    }
+    const At = this.transpose(A, [1, 0]);
+    const out = this.matMul(At, G);
+    this.free(At);
+    return out;
+  }
   /** a·b + bias (bias [n], broadcast over rows). */
   matMulBias(a: TI, b: TI, bias: TI): TI {
     // The kernel (unlike BatchMatMul) expects rank-3 operands.

@@ -230,9 +230,8 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
         const ones = hasBias ? bops.fill([N, 1], 1) : null;
         if (ones) parts.push(ones);
         const XH = bops.concatCols(parts);
-        const XHt = bops.transpose(XH, [1, 0]);
-        const dW = bops.matMul(XHt, dZall);
-        bops.free(ones, XH, XHt);
+        const dW = bops.matMulTN(XH, dZall);
+        bops.free(ones, XH);
         const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, P, 1] : [D, P]);
         bops.free(dW);
         const grads: GradOut[] = [];
@@ -254,8 +253,7 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
             bops.free(dHall);
             dHall = masked;
           }
-          const Mt = bops.transpose(Mall!, [1, 0]);
-          grads.push(bops.matMul(Mt, dHall));
+          grads.push(bops.matMulTN(Mall!, dHall));
         }
         grads.push(dh, dc);
         return grads;

@@ -131,9 +131,8 @@ export function rnnSequence(inp: SequenceInputs, w: RNNWeights): SequenceResult 
         bops.freeAll(dZ);
         const ones = hasBias ? bops.fill([N, 1], 1) : null;
         const XH = bops.concatCols(ones ? [sX, HPall, ones] : [sX, HPall]);
-        const XHt = bops.transpose(XH, [1, 0]);
-        const dW = bops.matMul(XHt, dZall);
-        bops.free(ones, XH, XHt);
+        const dW = bops.matMulTN(XH, dZall);
+        bops.free(ones, XH);
         const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, H, 1] : [D, H]);
         bops.free(dW);
         const dZt = bops.toTensor(dZall);
