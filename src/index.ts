@@ -5,5 +5,5 @@
 export * from '../layers';
 export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend';
 export type { BackendName } from './backend';
-export { fileSystem, saveModel, loadModel, writeFileAtomic } from './io/fs_handler';
+export { fileSystem, saveModel, loadModel, writeFileAtomic, readModelArtifacts, writeModelArtifacts, registerFileSystemRouter } from './io/fs_handler';
 export * from './train';

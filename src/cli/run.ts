@@ -4,7 +4,7 @@
  */
 import { BackendError, selectBackend } from '../backend';
 import { UserError } from '../errors';
-import { TrainingDivergedError } from '../train/train';
+import { TrainingDivergedError } from '../train';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 

@@ -7,7 +7,7 @@
 import * as asciichart from 'asciichart';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { formatConfusion } from '../metrics/classification';
-import { OPTIMIZERS } from '../train/optimizers';
+import { OPTIMIZERS, StopSignal } from '../train';
 import { EXIT, runMain, useBackend } from './run';
 import { Reporter, round, roundAll } from './reporter';
 
@@ -114,11 +114,11 @@ async function main(argv: string[]): Promise<number> {
   const effective = { ...SENTIMENT_DEFAULTS, ...overrides };
   const reporter = new Reporter(!!o.json, effective.epochs);
 
-  let stop = false;
+  const stopSignal = new StopSignal();
   let interrupted = false;
   const onSigint = (): void => {
-    if (stop) process.exit(EXIT.interrupted);
-    stop = true;
+    if (stopSignal.aborted) process.exit(EXIT.interrupted);
+    stopSignal.requestStop('SIGINT');
     interrupted = true;
     reporter.println('interrupt: finishing the current step and saving a checkpoint (Ctrl-C again to quit now)');
   };
@@ -129,8 +129,8 @@ async function main(argv: string[]): Promise<number> {
   const result = await trainSentiment(overrides, {
     onNote: (m) => reporter.note(m),
     onStep: (s) => reporter.step(s),
-    onEpoch: (e) => reporter.epoch(e),
-    shouldStop: () => stop,
+    onEpochEnd: (e) => reporter.epoch(e),
+    signal: stopSignal,
   });
   reporter.close();
   process.off('SIGINT', onSigint);

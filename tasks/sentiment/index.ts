@@ -14,7 +14,7 @@ import { Vocabulary } from '../../src/data/vocabulary';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
 import { bundledData } from '../../src/paths';
 import { readArtifacts } from '../../src/train/checkpoint';
-import { EpochInfo, StepInfo, train, TrainResult } from '../../src/train/train';
+import { EpochInfo, StepInfo, StopFlag, train, TrainResult } from '../../src/train';
 import { SENTIMENT_DEFAULTS, SentimentConfig } from './config';
 import { buildSentimentModel } from './model';
 
@@ -26,8 +26,9 @@ export { buildSentimentModel } from './model';
 export interface SentimentHooks {
   onNote?: (message: string) => void;
   onStep?: (info: StepInfo) => void;
-  onEpoch?: (info: EpochInfo) => void;
-  shouldStop?: () => boolean;
+  onEpochEnd?: (info: EpochInfo) => void;
+  /** Cooperative stop (a StopSignal or an AbortSignal): the run saves OUT/last and returns 'interrupted'. */
+  signal?: StopFlag;
 }
 
 export interface Misclassified {
@@ -140,11 +141,11 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
       seed: config.seed,
       metric: 'accuracy',
       patience: config.patience,
-      outDir: config.out,
+      checkpointDir: config.out,
       resume: config.resume,
       onStep: hooks.onStep,
-      onEpoch: hooks.onEpoch,
-      shouldStop: hooks.shouldStop,
+      onEpochEnd: hooks.onEpochEnd,
+      signal: hooks.signal,
     },
   );
 
