@@ -90,9 +90,9 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
       ops.free(hz, zx[t]);
       const s = ops.sigmoid(z); // [B, 4H]: i, f, σ(2z_c), o
       ops.free(z);
-      const u = ops.blockAffine(s, 4, [1, 1, 4, 1], [0, 0, -2, 0]); // i, f, 2g = 4σ(2z_c) − 2, o
-      const [i, f, g2, o] = ops.splitCols(u, 4);
-      ops.free(u);
+      const [i, f, sg, o] = ops.splitCols(s, 4);
+      const g2 = ops.affine(sg, 4, -2); // 2g = 2·tanh(z_c) = 4σ(2z_c) − 2
+      ops.free(sg);
       const fc = ops.mul(f, c);
       const ig = ops.mul(i, g2);
       const cN = ops.add(fc, ig); // c̃' = 2c'
