@@ -69,10 +69,14 @@ function steps(model, x) {
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[xs.length >> 1];
+/** Wall-clock and CPU time (user + system of this process) of one call, in ms. */
 function timeIt(fn) {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   fn();
-  return performance.now() - t0;
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return { wall, cpu: (c.user + c.system) / 1000 };
 }
 
 async function main() {
@@ -94,10 +98,12 @@ async function main() {
       leaked[name] += tf.memory().numTensors - before;
     }
   }
-  const f = times.fused, t = times.tfjs;
-  console.log(`${backend} ${cell} B=${B} T=${T} D=${D} H=${H}, median of ${ROUNDS} interleaved rounds (ms)`);
-  console.log(`  train step: fused ${median(f.train).toFixed(1)}  tfjs-layers ${median(t.train).toFixed(1)}  speed-up ${(median(t.train) / median(f.train)).toFixed(1)}x`);
-  console.log(`  inference:  fused ${median(f.infer).toFixed(1)}  tfjs-layers ${median(t.infer).toFixed(1)}  speed-up ${(median(t.infer) / median(f.infer)).toFixed(2)}x`);
+  console.log(`${backend} ${cell} B=${B} T=${T} D=${D} H=${H}, median of ${ROUNDS} interleaved rounds (ms; CPU time of this process in parentheses, less sensitive to other jobs)`);
+  for (const what of ['train', 'infer']) {
+    const m = (name, k) => median(times[name][what].map((r) => r[k]));
+    const line = (k) => `${m('fused', k).toFixed(1)} vs ${m('tfjs', k).toFixed(1)} = ${(m('tfjs', k) / m('fused', k)).toFixed(2)}x`;
+    console.log(`  ${what === 'train' ? 'train step' : 'inference '}: fused vs tfjs-layers  wall ${line('wall')}   (cpu ${line('cpu')})`);
+  }
   console.log(`  tensors left over after the timed rounds: fused ${leaked.fused}, tfjs-layers ${leaked.tfjs}`);
 }
 
