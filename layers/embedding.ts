@@ -7,11 +7,23 @@
  * into a [inputDim, outputDim] gradient with tf.scatterND (which sums duplicate
  * indices and exists on cpu, wasm, webgl and tensorflow).
  *
+ * Call arguments: int32 ids [B, T] (any shape); output [..., outputDim]. With
+ * maskZero, computeMask gives `ids != 0`, which tf.model / tf.sequential hand to
+ * the next layers (the recurrent layers carry their state over masked steps).
+ *
  * Example:
  *   embedding({ inputDim: 10000, outputDim: 64, maskZero: true })  // id 0 = padding
  */
 import * as tf from '@tensorflow/tfjs';
+import { glorotUniformValues, WeightInitializer } from './initializers';
 import { nextSeed, SeededRandom } from './random';
+
+/** A tfjs initializer object (the class is not exported by name). */
+type TfInitializer = ReturnType<typeof tf.initializers.constant>;
+
+/** Named, seeded initial values of the embedding table. */
+export type EmbeddingInitializerName = 'uniform' | 'normal' | 'glorotUniform' | 'zeros';
+const INITIALIZERS: EmbeddingInitializerName[] = ['uniform', 'normal', 'glorotUniform', 'zeros'];
 
 export interface EmbeddingArgs {
   /** Vocabulary size (ids are in [0, inputDim)). */
@@ -20,7 +32,14 @@ export interface EmbeddingArgs {
   outputDim: number;
   /** Treat id 0 as padding: emit a mask that downstream recurrent layers use. Default false. */
   maskZero?: boolean;
-  /** Initial values are uniform in [−initScale, initScale]. Default 0.05 (Keras' default). */
+  /**
+   * How the table starts: 'uniform' in [−initScale, initScale] (Keras' default), 'normal' with
+   * standard deviation initScale, 'glorotUniform', 'zeros', or any tfjs initializer object
+   * (e.g. tf.initializers.constant, or one wrapping pretrained vectors). Named ones use `seed`.
+   * Default 'uniform'.
+   */
+  embeddingsInitializer?: EmbeddingInitializerName | TfInitializer | WeightInitializer;
+  /** Scale of the 'uniform' and 'normal' initializers. Default 0.05 (Keras' default). */
   initScale?: number;
   /** Seed of the initializer (a fresh one when omitted). */
   seed?: number;
@@ -60,6 +79,9 @@ export class Embedding extends tf.layers.Layer {
   readonly maskZero: boolean;
   readonly initScale: number;
   readonly seed: number;
+  /** The initializer's name ('custom' for an initializer object, which is not serialized). */
+  readonly embeddingsInitializer: EmbeddingInitializerName | 'custom';
+  private readonly customInitializer?: TfInitializer | WeightInitializer;
   embeddings?: tf.LayerVariable;
 
   constructor(args: EmbeddingArgs) {
@@ -80,19 +102,35 @@ export class Embedding extends tf.layers.Layer {
     this.maskZero = args.maskZero ?? false;
     this.initScale = args.initScale ?? 0.05;
     this.seed = args.seed ?? nextSeed();
+    const init = args.embeddingsInitializer ?? 'uniform';
+    if (typeof init === 'string') {
+      // 'custom' comes back from a saved config: the weights file supplies the values.
+      if (!INITIALIZERS.includes(init as EmbeddingInitializerName) && (init as string) !== 'custom') {
+        fail(`unknown embeddingsInitializer '${init}': expected one of ${INITIALIZERS.join(', ')} or an initializer object`);
+      }
+      this.embeddingsInitializer = init as EmbeddingInitializerName;
+    } else {
+      this.embeddingsInitializer = 'custom';
+      this.customInitializer = init;
+    }
     this.supportsMasking = true;
   }
 
   override build(): void {
     const { inputDim, outputDim, initScale, seed } = this;
-    const init = {
-      apply: (shape: number[]) => {
-        const rng = new SeededRandom(seed);
-        const v = new Float32Array(inputDim * outputDim);
-        for (let i = 0; i < v.length; i++) v[i] = (rng.uniform() * 2 - 1) * initScale;
-        return tf.tensor(v, shape);
-      },
-      getConfig: () => ({ seed }),
+    const kind = this.embeddingsInitializer;
+    const values = (shape: number[]): tf.Tensor => {
+      if (kind === 'glorotUniform') return tf.tensor(glorotUniformValues(shape, seed), shape);
+      const v = new Float32Array(inputDim * outputDim);
+      if (kind === 'zeros') return tf.tensor(v, shape);
+      const rng = new SeededRandom(seed);
+      if (kind === 'normal') for (let i = 0; i < v.length; i++) v[i] = rng.normal() * initScale;
+      else for (let i = 0; i < v.length; i++) v[i] = (rng.uniform() * 2 - 1) * initScale; // 'uniform', 'custom' from a config
+      return tf.tensor(v, shape);
+    };
+    const init = this.customInitializer ?? {
+      apply: values,
+      getConfig: () => ({ seed, kind }),
       getClassName: () => 'rnnkit.Initializer',
     };
     this.embeddings = this.addWeight('embeddings', [inputDim, outputDim], 'float32', init as never, undefined, true);
@@ -122,6 +160,7 @@ export class Embedding extends tf.layers.Layer {
       inputDim: this.inputDim,
       outputDim: this.outputDim,
       maskZero: this.maskZero,
+      embeddingsInitializer: this.embeddingsInitializer,
       initScale: this.initScale,
       seed: this.seed,
     };
