@@ -55,26 +55,18 @@ const size = (shape: number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Copies `rows` rows of `width` floats from src (row r at srcOff + r·srcStride)
- * to dst (at dstOff + r·dstStride), mapping v ↦ a·v + c. Plain copies use
- * subarray + set (a memcpy: ~20× faster than a JS loop over wasm-heap views);
- * affine maps loop in JS, so hot paths use kernels for those instead.
+ * to dst (at dstOff + r·dstStride) with subarray + set: a memcpy, ~20× faster
+ * than a JS loop over wasm-heap views. (Arithmetic is never done in JS here:
+ * V8 does not vectorise it, the backends' kernels do.)
  */
-function copyRows(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, rows: number, width: number, a = 1, c = 0): void {
-  if (a === 1 && c === 0) {
-    if (srcStride === width && dstStride === width) {
-      dst.set(src.subarray(srcOff, srcOff + rows * width), dstOff);
-      return;
-    }
-    for (let r = 0; r < rows; r++) {
-      const s0 = srcOff + r * srcStride;
-      dst.set(src.subarray(s0, s0 + width), dstOff + r * dstStride);
-    }
-  } else {
-    for (let r = 0; r < rows; r++) {
-      const s0 = srcOff + r * srcStride;
-      const d0 = dstOff + r * dstStride;
-      for (let k = 0; k < width; k++) dst[d0 + k] = a * src[s0 + k] + c;
-    }
+function copyRows(src: Float32Array, srcOff: number, srcStride: number, dst: Float32Array, dstOff: number, dstStride: number, rows: number, width: number): void {
+  if (srcStride === width && dstStride === width) {
+    dst.set(src.subarray(srcOff, srcOff + rows * width), dstOff);
+    return;
+  }
+  for (let r = 0; r < rows; r++) {
+    const s0 = srcOff + r * srcStride;
+    dst.set(src.subarray(s0, s0 + width), dstOff + r * dstStride);
   }
 }
 
@@ -207,29 +199,6 @@ export class Ops {
     return this.run('Reshape', { x }, { shape });
   }
 
-  /** Per-column-block affine map of [R, n·F]: block j ↦ a[j]·v + c[j] (two kernels; the vectors are cached). */
-  blockAffine(x: TI, n: number, a: number[], c: number[]): TI {
-    const W = x.shape[x.shape.length - 1];
-    const F = W / n;
-    const key = `${W}:${a.join(',')}:${c.join(',')}`;
-    let vecs = this.affineVecs.get(key);
-    if (!vecs) {
-      const A = new Float32Array(W);
-      const C = new Float32Array(W);
-      for (let j = 0; j < n; j++) {
-        A.fill(a[j], j * F, (j + 1) * F);
-        C.fill(c[j], j * F, (j + 1) * F);
-      }
-      vecs = [this.constant(A, [W]), this.constant(C, [W])];
-      this.affineVecs.set(key, vecs);
-    }
-    const s = this.mul(x, vecs[0]);
-    const out = this.add(s, vecs[1]);
-    this.free(s);
-    return out;
-  }
-  private affineVecs = new Map<string, [TI, TI]>();
-
   /** a·x + c elementwise (scalars). */
   affine(x: TI, a: number, c: number): TI {
     const s = this.mul(x, this.keepConst(a));
@@ -250,11 +219,6 @@ export class Ops {
 
   // ------------------------------------------------- views and memory copies
 
-  /** Whether split/concat run as memory copies (direct mode). */
-  get hasViews(): boolean {
-    return this.direct;
-  }
-
   private alloc(shape: number[]): TI {
     if (this.isWasm) return this.track(this.be.makeOutput!(shape, 'float32'));
     return this.track(this.be.makeTensorInfo!(shape, 'float32', new Float32Array(size(shape))));
@@ -268,36 +232,7 @@ export class Ops {
 
   /** Splits [R, n·F] into its n column blocks [R, F]. */
   splitCols(x: TI, n: number): TI[] {
-    return this.pickCols(x, n, Array.from({ length: n }, (_, j) => [j, 1, 0] as [number, number, number]));
-  }
-
-  /**
-   * Views [R, n·F] as n column blocks of width F and returns, for each pick
-   * [j, a, c], the block j mapped elementwise by v ↦ a·v + c (a copy: in direct
-   * mode the affine map is applied while copying, otherwise by two ops).
-   */
-  pickCols(x: TI, n: number, picks: [number, number, number][]): TI[] {
-    const [R, W] = x.shape;
-    const F = W / n;
-    if (!this.direct) {
-      const parts = (this.engine.runKernel('SplitV', { x }, { numOrSizeSplits: n, axis: 1 }) as tf.Tensor[]).map((p) => this.track(p));
-      const outs = picks.map(([j, a, c]) => {
-        if (a === 1 && c === 0) return this.track(tf.clone(parts[j]));
-        const s = this.mul(parts[j], this.keepConst(a));
-        const r = this.add(s, this.keepConst(c));
-        this.free(s);
-        return r;
-      });
-      this.free(...parts);
-      return outs;
-    }
-    const outs = picks.map(() => this.alloc([R, F]));
-    const src = this.view(x);
-    outs.forEach((o, p) => {
-      const [j, a, c] = picks[p];
-      copyRows(src, j * F, W, this.view(o), 0, F, R, F, a, c);
-    });
-    return outs;
+    return this.splitColsSized(x, new Array(n).fill(x.shape[1] / n));
   }
 
   /** Splits [R, ΣF_j] into column blocks of the given widths. */
@@ -361,14 +296,6 @@ export class Ops {
       dst.set(src, off);
       off += src.length;
     }
-    return out;
-  }
-
-  /** [R, F] with a column of ones appended: [R, F + 1]. */
-  appendOnes(x: TI): TI {
-    const ones = this.fill([x.shape[0], 1], 1);
-    const out = this.concatCols([x, ones]);
-    this.free(ones);
     return out;
   }
 
