@@ -6,17 +6,18 @@
  *   c' = f⊙c + i⊙g;  m = o⊙tanh(c');  h' = m·Wr (projection) or m
  *
  * Forward: Z_x = X·W + b for all T·B rows in one matmul (time-major X); per step
- * one matmul h·U, one sigmoid over all four gate blocks, and the cell update.
- * tanh is never evaluated (3× slower than σ on wasm): the c-block columns of W,
- * U, b are pre-scaled by 2 so σ gives σ(2z_c) and g = 2σ(2z_c) − 1, and the cell
- * state is carried as c̃ = 2c so tanh(c) = 2σ(c̃) − 1. The split of the gate
- * block applies those affine maps while copying. A step is 1 matmul + 9 cheap ops.
+ * one matmul h·U, one sigmoid over all four gate blocks, a copy splitting the
+ * blocks, and the cell update (10 elementwise kernels, called directly on the
+ * backend: see kernel_ops.ts). tanh is never evaluated (3× slower than σ on
+ * wasm): the c-block columns of W, U, b are pre-scaled by 2 so σ gives σ(2z_c)
+ * and g = 2σ(2z_c) − 1, and the cell state is carried as c̃ = 2c so
+ * tanh(c) = 2σ(c̃) − 1. When gradients are recorded, the step also forms its
+ * BPTT factor Pf (4 more kernels and a copy) from values at hand.
  *
- * Backward: every factor that does not depend on the incoming gradient is
- * computed once for all T·B rows; a step is then 2 matmuls' worth of work
- * (dz·Uᵀ, plus dh·Wrᵀ with a projection) and 5 elementwise ops. The weight
- * gradients are one matmul [X | H_prev | 1]ᵀ·dZ → [dW; dU; db]; dX = dZ·Wᵀ is
- * only formed when the engine asks for it (x is a variable or an upstream layer).
+ * Backward: a step is the gradient matmul dz·Uᵀ (plus dh·Wrᵀ with a projection),
+ * 5 elementwise kernels and a copy. The weight gradients are one matmul
+ * [X | H_prev | 1]ᵀ·dZ → [dW; dU; db]; dX = dZ·Wᵀ is only formed when the engine
+ * asks for it (x is a variable or comes from an upstream layer).
  */
 import * as tf from '@tensorflow/tfjs';
 import { Ops, TI } from './kernel_ops';
