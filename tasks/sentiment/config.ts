@@ -28,6 +28,13 @@ export interface SentimentConfig {
   pooling: 'last' | PoolingMode;
   /** Word-embedding size. */
   embeddingDim: number;
+  /**
+   * Prior-polarity lexicon for English: 'vader' adds the lexicon's words to the
+   * vocabulary and starts their embeddings with a valence signal, so sentiment
+   * words that are rare or absent in the training data still carry meaning;
+   * 'none' for other languages or non-sentiment labels.
+   */
+  lexicon: 'vader' | 'none';
   /** Dropout on embeddings, between recurrent layers and before the classifier. */
   dropout: number;
   /** Word dropout: while training, replace each token by <unk> with this probability (a strong regularizer on small data). */
@@ -65,6 +72,7 @@ export const SENTIMENT_DEFAULTS: SentimentConfig = {
   bidirectional: true,
   pooling: 'max',
   embeddingDim: 128,
+  lexicon: 'vader',
   dropout: 0.5,
   wordDropout: 0.25,
   epochs: 12,

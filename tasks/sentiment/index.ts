@@ -9,6 +9,7 @@ import { SeededRandom } from '../../layers/random';
 import { loadModel } from '../../src/io/fs_handler';
 import { bucketedBatches, padBatch, SequenceBatch } from '../../src/data/batching';
 import { LabeledText, loadLabeledSplits } from '../../src/data/labeled_text';
+import { vaderLexicon } from '../../src/data/lexicon';
 import { tokenize } from '../../src/data/tokenizer';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
@@ -80,6 +81,31 @@ function predictProbs(model: tf.LayersModel, seqs: number[][], batchSize: number
   return out;
 }
 
+/** Adds the lexicon's words that the training data lacks to the vocabulary. */
+function withLexicon(vocab: Vocabulary, lexicon: Map<string, number> | null): Vocabulary {
+  if (!lexicon) return vocab;
+  const have = new Set(vocab.tokens);
+  return Vocabulary.fromJSON([...vocab.tokens, ...[...lexicon.keys()].filter((w) => !have.has(w)).sort()]);
+}
+
+/** Polarity block: the first POLARITY_DIMS embedding dimensions of lexicon words start at valence/4 · POLARITY_SCALE. */
+const POLARITY_DIMS = 8;
+const POLARITY_SCALE = 0.4;
+
+/** Writes the lexicon's valence into the polarity block of the initial embeddings. */
+function seedPolarity(model: tf.LayersModel, vocab: Vocabulary, lexicon: Map<string, number>): void {
+  const emb = model.getLayer('embedding').getWeights()[0];
+  const [V, E] = emb.shape as [number, number];
+  const dims = Math.min(POLARITY_DIMS, E);
+  const values = emb.dataSync().slice();
+  vocab.tokens.forEach((w, id) => {
+    const v = lexicon.get(w);
+    if (v === undefined) return;
+    for (let d = 0; d < dims; d++) values[id * E + d] = (v / 4) * POLARITY_SCALE;
+  });
+  model.getLayer('embedding').setWeights([tf.tensor2d(values, [V, E])]);
+}
+
 /** Replaces real tokens by <unk> (id 1) with probability p, seeded (training batches only). */
 function withWordDropout(batches: SequenceBatch[], p: number, seed: number): SequenceBatch[] {
   if (p <= 0) return batches;
@@ -99,7 +125,8 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   // Vocabulary and labels come from the checkpoint when resuming, so ids keep their meaning.
   const resumed = config.resume ? (readArtifacts(config.resume) as unknown as SentimentArtifacts) : null;
   const trainTokens = splits.train.map((e) => tokenize(e.text));
-  const vocab = resumed ? Vocabulary.fromJSON(resumed.vocabulary) : Vocabulary.build(trainTokens, { minFreq: config.minFreq, maxSize: config.maxVocab });
+  const lexicon = config.lexicon === 'vader' ? vaderLexicon() : null;
+  const vocab = resumed ? Vocabulary.fromJSON(resumed.vocabulary) : withLexicon(Vocabulary.build(trainTokens, { minFreq: config.minFreq, maxSize: config.maxVocab }), lexicon);
   const labels = resumed ? resumed.labels : sortLabels([...new Set(splits.train.map((e) => e.label))]);
   if (labels.length < 2) throw new Error(`${dataPath}: the training data has a single label ('${labels[0]}'); classification needs at least two`);
   const labelIndex = new Map(labels.map((l, i) => [l, i]));
@@ -113,6 +140,7 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   note(`data: ${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples, ${labels.length} labels (${labels.join(', ')}), vocabulary ${vocab.size}`);
 
   const model = buildSentimentModel(config, vocab.size, labels.length);
+  if (lexicon && !resumed) seedPolarity(model, vocab, lexicon);
   const artifacts: SentimentArtifacts = { task: 'sentiment', vocabulary: vocab.toJSON(), labels, config };
   const evaluate = (m: tf.LayersModel, d: { seqs: number[][]; ys: number[] }): ClassificationReport =>
     classificationReport(d.ys, predictProbs(m, d.seqs, config.batchSize, config.maxLen).map(argmax), labels);
