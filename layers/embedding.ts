@@ -116,7 +116,7 @@ export class Embedding extends tf.layers.Layer {
     this.supportsMasking = true;
   }
 
-  override build(): void {
+  override build(_inputShape?: tf.Shape | tf.Shape[]): void {
     const { inputDim, outputDim, initScale, seed } = this;
     const kind = this.embeddingsInitializer;
     const values = (shape: number[]): tf.Tensor => {
