@@ -2,7 +2,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { bucketedBatches } from '../src/data/batching';
+import { bucketedBatches, paddingMask } from '../src/data/batching';
 import { loadLabeledSplits, readClassDirectory, readLabeledFile } from '../src/data/labeled_text';
 import { readLines } from '../src/data/text_file';
 import { tokenize } from '../src/data/tokenizer';
@@ -74,6 +74,23 @@ describe('readers', () => {
     expect((err as Error).message).toMatch(message);
   });
 
+  test('a label column with a different value on most rows is a bad label column', () => {
+    const d = dir();
+    const f = write(d, 'texts.tsv', 'label\ttext\n' + Array.from({ length: 60 }, (_, i) => `${i % 2}\tsentence number ${i}`).join('\n'));
+    expect(() => readLabeledFile(f, { labelColumn: 'text', textColumn: 'label' })).toThrow(
+      /texts\.tsv: bad label column 'text' \(column 2\): 60 different values in 60 rows; expected a few class labels \(choose the column with --label-column\)/,
+    );
+    expect(readLabeledFile(f)).toHaveLength(60);
+  });
+
+  test('CSV ragged line and a label column number out of range', () => {
+    const d = dir();
+    const f = write(d, 'x.csv', 'label,text\npos,"good, fine"\nneg,bad,extra\n');
+    expect(() => readLabeledFile(f)).toThrow(/x\.csv:3: expected 2 comma-separated columns like line 1, found 3/);
+    const g = write(d, 'y.csv', 'label,text\npos,good\n');
+    expect(() => readLabeledFile(g, { labelColumn: 5 })).toThrow(/y\.csv: label column 5 does not exist \(the file has 2 columns\)/);
+  });
+
   test('a dev label unseen in training is a bad label', () => {
     const d = dir();
     write(d, 'train.tsv', 'label\ttext\npos\tgood\nneg\tbad\n');
@@ -111,6 +128,13 @@ test('bucketed batches: seeded, cover every example once, padded to each batch\'
     const T = Math.max(...batch.index.map((i) => seqs[i].length));
     expect(batch.ids.every((row) => row.length === T)).toBe(true);
   }
+  for (const batch of a) {
+    expect(batch.lengths).toEqual(batch.index.map((i) => seqs[i].length));
+    expect(paddingMask(batch.ids).map((row) => row.reduce((x, y) => x + y, 0))).toEqual(batch.lengths);
+  }
+  const truncated = bucketedBatches(seqs, labels, 8, { seed: 3, maxLen: 10 });
+  expect(Math.max(...truncated.flatMap((x) => x.lengths))).toBe(10);
+  expect(truncated.every((x) => x.ids[0].length <= 10)).toBe(true);
   const padded = a.reduce((n, x) => n + x.ids.length * x.ids[0].length, 0);
   const naive = 100 * 30;
   expect(padded).toBeLessThan(naive * 0.75); // bucketing saves padding
@@ -122,4 +146,18 @@ test('classification report', () => {
   expect(r.confusion).toEqual([[1, 1, 0], [0, 2, 0], [1, 0, 0]]);
   // F1: a = 0.5, b = 0.8, c = 0
   expect(r.macroF1).toBeCloseTo((0.5 + 0.8 + 0) / 3);
+});
+
+describe('real data sets in ../shared/data (skipped when absent)', () => {
+  const shared = path.resolve(__dirname, '..', '..', 'shared', 'data', 'sentiment');
+  const maybe = fs.existsSync(shared) ? test : test.skip;
+  maybe('UCI imdb (headerless text<TAB>label, U+0085 inside lines) and rt-polarity (header) read with guessed columns', () => {
+    const imdb = readLabeledFile(path.join(shared, 'uci-sentences', 'imdb_labelled.txt'));
+    expect(imdb).toHaveLength(1000);
+    expect(new Set(imdb.map((e) => e.label))).toEqual(new Set(['0', '1']));
+    expect(imdb.some((e) => e.text.includes('\u0085'))).toBe(true);
+    const s = loadLabeledSplits(path.join(shared, 'rt-polarity'), {}, 1);
+    expect([s.train.length, s.dev.length, s.test.length]).toEqual([8530, 1066, 1066]);
+    expect(new Set(s.train.map((e) => e.label))).toEqual(new Set(['0', '1']));
+  });
 });

@@ -8,12 +8,19 @@ import { SeededRandom } from '../../layers/random';
 import { shuffled } from './labeled_text';
 
 export interface SequenceBatch {
-  /** [B, T] token ids, 0-padded at the end. */
+  /** [B, T] token ids, 0-padded at the end (id 0 is padding: an embedding with maskZero masks it). */
   ids: number[][];
+  /** Real (unpadded, after truncation) length of each row, for layers called with `{lengths}`. */
+  lengths: number[];
   /** Class index per example. */
   labels: number[];
   /** Indices of the examples in the input array. */
   index: number[];
+}
+
+/** [B, T] 0/1 mask of the real tokens of padded rows (1 where the id is not padding). */
+export function paddingMask(ids: number[][]): number[][] {
+  return ids.map((row) => row.map((id) => (id === 0 ? 0 : 1)));
 }
 
 /** Pads to the longest sequence (at most maxLen tokens; longer ones keep their first maxLen). */
@@ -41,7 +48,8 @@ export function bucketedBatches(
     const chunk = order.slice(p, p + pool).sort((a, b) => seqs[a].length - seqs[b].length);
     for (let i = 0; i < chunk.length; i += batchSize) {
       const index = chunk.slice(i, i + batchSize);
-      batches.push({ ids: padBatch(index.map((j) => seqs[j]), maxLen), labels: index.map((j) => labels[j]), index });
+      const ids = padBatch(index.map((j) => seqs[j]), maxLen);
+      batches.push({ ids, lengths: index.map((j) => Math.min(seqs[j].length, ids[0].length)), labels: index.map((j) => labels[j]), index });
     }
   }
   if (options.shuffle === false) return batches;

@@ -119,6 +119,12 @@ export function readLabeledFile(file: string, options: ColumnOptions = {}): Labe
     textCol = others.sort((a, b) => len(b) - len(a))[0];
   }
   if (labelCol === textCol) throw new UserError(`${file}: the label and text columns must differ`);
+  // A label column with a different value on most rows is a text or id column chosen by mistake.
+  const distinct = new Set(rows.map((r) => r.cells[labelCol].trim()));
+  if (rows.length >= 20 && distinct.size > Math.max(50, rows.length / 2)) {
+    const where = header ? `'${header[labelCol]}' (column ${labelCol + 1})` : `column ${labelCol + 1}`;
+    throw new UserError(`${file}: bad label column ${where}: ${distinct.size} different values in ${rows.length} rows; expected a few class labels (choose the column with --label-column)`);
+  }
 
   return rows.map(({ cells, line }) => {
     const label = cells[labelCol].trim();
