@@ -111,6 +111,7 @@ describe('bundled data set (data/sentiment)', () => {
       embeddingDim: 32,
       dropout: 0.2,
       wordDropout: 0,
+      pretrained: 'none', // embeddings learned from this data alone
       lr: 5e-3,
       epochs: 8,
       patience: 2,
@@ -139,7 +140,7 @@ test('three classes from a CSV with named columns: train, metrics, misclassified
   const notes: string[] = [];
   const epochs: number[] = [];
   const r = await trainSentiment(
-    { data: path.join(d, 'reviews.csv'), labelColumn: 'mood', textColumn: 'text', out, hidden: 8, embeddingDim: 8, epochs: 3, patience: 0, lr: 1e-2, batchSize: 16, seed: 3 },
+    { data: path.join(d, 'reviews.csv'), labelColumn: 'mood', textColumn: 'text', out, hidden: 8, embeddingDim: 8, pretrained: 'none', epochs: 3, patience: 0, lr: 1e-2, batchSize: 16, seed: 3 },
     { onNote: (m) => notes.push(m), onEpochEnd: (e) => epochs.push(e.epoch) },
   );
   expect(epochs).toEqual([0, 1, 2]);
