@@ -13,7 +13,7 @@ const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cliout-'));
-const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--epochs', '1', '--backend', 'wasm'];
+const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--epochs', '1', '--backend', 'wasm', '--pretrained', 'none'];
 
 function run(bin: string, args: string[], input = '') {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', timeout: 120000 });
