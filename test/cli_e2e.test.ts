@@ -12,7 +12,7 @@ const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-'));
-const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm'];
+const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--pretrained', 'none'];
 
 function run(bin: string, args: string[], input?: string) {
   const r = spawnSync(process.execPath, [bin, ...args], { cwd: root, input, encoding: 'utf8', timeout: 120000 });
