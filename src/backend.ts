@@ -41,6 +41,9 @@ async function tryLoad(name: Exclude<BackendName, 'auto'>): Promise<string | nul
     }
     if (!(await tf.setBackend(name))) return `tf.setBackend('${name}') returned false`;
     await tf.ready();
+    // The cpu backend greets Node users once with advice to install tfjs-node; the
+    // CLI already reports the backend in use (and how to get tensorflow), so skip it.
+    if (name === 'cpu') (tf.backend() as unknown as { firstUse?: boolean }).firstUse = false;
     return null;
   } catch (e) {
     return (e as Error).message.split('\n')[0];
