@@ -2,7 +2,7 @@
  * The sentiment task through its public API (the same code the CLI runs):
  * the model builder (any number of classes, padding is masked in both
  * directions), the bundled negation-scope data set (deterministic generator; a
- * bag-of-words model stays near chance, an LSTM solves it and tells the two
+ * bag-of-words model cannot solve it, an LSTM does and tells the two
  * showcase sentences apart), and train → checkpoint → SentimentClassifier on a
  * three-class data set.
  */
@@ -67,7 +67,7 @@ describe('bundled data set (data/sentiment)', () => {
   });
 
   test('balanced labels, no sentence in two splits, showcase sentences held out', () => {
-    expect(splits.train.length).toBe(3000);
+    expect(splits.train.length).toBe(5000);
     for (const rows of Object.values(splits)) {
       const pos = rows.filter((r) => r.label === 'positive').length / rows.length;
       expect(pos).toBeGreaterThan(0.4);
@@ -81,7 +81,7 @@ describe('bundled data set (data/sentiment)', () => {
     expect(tokenize(SHOWCASE[0]).sort()).toEqual(tokenize(SHOWCASE[1]).sort());
   });
 
-  test('a bag-of-words classifier stays near chance (logistic regression on word counts)', () => {
+  test('a bag-of-words classifier cannot solve it (logistic regression on word counts: the adjective alone, about 63%)', () => {
     const vocab = new Map<string, number>();
     const feats = (t: string): number[] => tokenize(t).map((w) => (vocab.has(w) ? vocab.get(w)! : vocab.set(w, vocab.size).get(w)!));
     const train = splits.train.map((r) => ({ x: feats(r.text), y: r.label === 'positive' ? 1 : 0 }));
@@ -96,8 +96,8 @@ describe('bundled data set (data/sentiment)', () => {
       }
     }
     const acc = (rows: Row[]): number => rows.filter((r) => (score(feats(r.text)) > 0 ? 'positive' : 'negative') === r.label).length / rows.length;
-    expect(acc(splits.train)).toBeLessThan(0.6); // it cannot even fit the training data
-    expect(acc(splits.test)).toBeLessThan(0.6);
+    expect(acc(splits.train)).toBeLessThan(0.7); // it cannot even fit the training data
+    expect(acc(splits.test)).toBeLessThan(0.7);
   });
 
   test('an LSTM reading the words in order solves it and tells the showcase pair apart', async () => {
@@ -118,7 +118,7 @@ describe('bundled data set (data/sentiment)', () => {
       seed: 1,
     });
     expect(r.labels).toEqual(['negative', 'positive']);
-    expect(r.counts).toMatchObject({ train: 3000, dev: 400, test: 400 });
+    expect(r.counts).toMatchObject({ train: 5000, dev: 400, test: 400 });
     expect(r.test!.accuracy).toBeGreaterThan(0.95);
     const clf = await SentimentClassifier.load(r.modelDir);
     const [p, n] = clf.predict(SHOWCASE);

