@@ -91,6 +91,16 @@ describe('readers', () => {
     expect(() => readLabeledFile(g, { labelColumn: 5 })).toThrow(/y\.csv: label column 5 does not exist \(the file has 2 columns\)/);
   });
 
+  test('class directory and path errors: a single class, a directory given as a file, a missing path', () => {
+    const c = dir();
+    write(c, 'only.txt', 'one\ntwo\n');
+    expect(() => readClassDirectory(c)).toThrow(/expected one text file per class \(at least two\), found 1/);
+    expect(() => readLabeledFile(c)).toThrow(/is a directory, expected a text file/);
+    expect(() => loadLabeledSplits(path.join(c, 'nope.tsv'), {}, 1)).toThrow(/nope\.tsv: no such file or directory/);
+    write(c, 'bad.txt', Buffer.concat([Buffer.from('fine\n'), Buffer.from([0xff, 0xfe]), Buffer.from('\n')]));
+    expect(() => readClassDirectory(c)).toThrow(/bad\.txt:2: not valid UTF-8 text/);
+  });
+
   test('a dev label unseen in training is a bad label', () => {
     const d = dir();
     write(d, 'train.tsv', 'label\ttext\npos\tgood\nneg\tbad\n');
