@@ -49,6 +49,7 @@ test('train on small data with --json, then rnn-predict from arguments and from 
   const p = run(PREDICT, ['--model', path.join(out, 'best'), 'the movie my friend has not seen is good', 'a dull film']);
   expect(p.code).toBe(0);
   expect(p.lines).toHaveLength(2);
+  expect(p.err).toMatch(/^rnn-predict: backend (tensorflow|wasm|cpu)\n$/); // auto: the best one that loads
   expect(p.lines[0]).toMatch(/^(positive|negative)\t[01]\.\d{3}\tthe movie my friend has not seen is good$/);
   const s = run(PREDICT, ['--model', path.join(out, 'best'), '--json'], 'great\nawful\n');
   expect(s.code).toBe(0);

@@ -47,7 +47,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const task = readArtifacts(ckpt).task;
   if (task !== 'sentiment') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: task '${String(task)}' has no predictor in this version`);
-  await useBackend(o.backend);
+  const backend = await useBackend(o.backend);
+  // Which backend runs, on stderr so stdout stays one prediction per line.
+  process.stderr.write(`rnn-predict: backend ${backend}\n`);
   const texts = prog.args.length ? prog.args : process.stdin.isTTY ? [] : await readStdin();
   if (!texts.length) throw new UserError('nothing to classify: give texts as arguments or pipe lines on stdin', EXIT.usage);
   const { SentimentClassifier } = await import('../../tasks/sentiment');
