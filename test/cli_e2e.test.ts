@@ -74,6 +74,8 @@ test('usage errors exit 2; data errors exit 1; both one line on stderr without a
     { args: ['--task', 'pos'], code: 2, msg: /the 'pos' task is not available in this version yet/ },
     { args: [], code: 2, msg: /required option '--task <task>' not specified/ },
     { args: ['--task', 'sentiment', '--data', '/nonexistent/reviews.tsv'], code: 1, msg: /rnn-train: error: \/nonexistent\/reviews\.tsv: no such file or directory/ },
+    // 60,000 units: a 60000×240000 recurrent kernel cannot be allocated.
+    { args: ['--task', 'sentiment', '--hidden', '60000', '--pretrained', 'none', '--epochs', '1', '--out', tmp(), '--backend', 'wasm'], code: 1, msg: /^rnn-train: error: out of memory \(.*\); the configuration is too large for this machine: try a smaller --hidden/m },
   ];
   for (const b of bad) {
     const r = run(TRAIN, b.args);
