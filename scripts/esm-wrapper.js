@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// Writes ESM entry points (dist/src/index.mjs, dist/layers/index.mjs) that
+// Writes ESM entry points (dist/src/index.mjs, dist/layers/index.mjs, dist/tasks/sentiment/index.mjs) that
 // re-export the CommonJS build by name, so `import { lstm } from 'rnnkit'` works
 // from native ES modules as well as from require().
 const fs = require('fs');
 const path = require('path');
 
-for (const entry of ['src/index', 'layers/index']) {
+for (const entry of ['src/index', 'layers/index', 'tasks/sentiment/index']) {
   const cjs = path.resolve(__dirname, '..', 'dist', `${entry}.js`);
   const names = Object.keys(require(cjs)).filter((n) => n !== 'default' && n !== '__esModule');
   const body = [

@@ -41,6 +41,19 @@ test('import { lstm } from "rnnkit" works from an ES module, and rnnkit/layers t
   expect(out.trim()).toBe('function,function,function,function');
 });
 
+test('the sentiment pipeline is importable as rnnkit/tasks/sentiment (CommonJS and ESM)', () => {
+  const dir = scratchProject();
+  fs.writeFileSync(
+    path.join(dir, 'main.mjs'),
+    `import { trainSentiment, SentimentClassifier } from 'rnnkit/tasks/sentiment';
+     import { createRequire } from 'module';
+     const cjs = createRequire(import.meta.url)('rnnkit/tasks/sentiment');
+     console.log([typeof trainSentiment, typeof SentimentClassifier, typeof cjs.trainSentiment].join(','));`,
+  );
+  const out = execFileSync(process.execPath, ['main.mjs'], { cwd: dir }).toString();
+  expect(out.trim()).toBe('function,function,function');
+});
+
 test('layers/ is browser-safe: it imports nothing but @tensorflow/tfjs and itself', () => {
   const files: string[] = [];
   const walk = (d: string): void => {
