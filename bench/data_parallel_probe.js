@@ -15,16 +15,9 @@
  */
 const path = require('path');
 const { Worker, isMainThread, parentPort, workerData } = require('worker_threads');
-
-const CONFIGS = {
-  small: { B: 32, T: 50, D: 64, H: 128 },
-  large: { B: 64, T: 100, D: 128, H: 256 },
-};
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
+const { Command, Option } = require('commander');
+const { CONFIGS } = require('./configs');
+const { median } = require('./run');
 
 async function setup(c, cell, batch, seed) {
   const tf = require('@tensorflow/tfjs');
@@ -41,25 +34,33 @@ async function setup(c, cell, batch, seed) {
   // Sum over the half's elements ÷ elements of the whole batch: the two halves' gradients add up to the full-batch gradient.
   const total = c.B * c.T * c.H;
   const loss = () => tf.div(tf.sum(tf.square(model.apply(x, { training: true }))), total);
-  return { tf, model, vars, x, optimizer, loss };
+  /** This batch's gradients, one Float32Array per variable. */
+  const gradArrays = () => {
+    const { value, grads } = tf.variableGrads(loss, vars);
+    const arrays = vars.map((v) => grads[v.name].dataSync().slice());
+    tf.dispose([value, grads]);
+    return arrays;
+  };
+  /** One Adam step from gradient arrays (in the order of vars). */
+  const apply = (arrays) => {
+    const named = {};
+    vars.forEach((v, i) => (named[v.name] = tf.tensor(arrays[i], v.shape)));
+    optimizer.applyGradients(named);
+    tf.dispose(named);
+  };
+  return { tf, model, vars, x, gradArrays, apply };
 }
 
 async function worker() {
   const { c, cell, half, seed } = workerData;
   const s = await setup(c, cell, half, seed);
-  const { tf } = s;
   parentPort.on('message', (msg) => {
     if (msg.type === 'grads') {
       const t0 = performance.now();
-      const { grads } = tf.tidy(() => tf.variableGrads(s.loss, s.vars));
-      const arrays = s.vars.map((v) => grads[v.name].dataSync().slice());
-      Object.values(grads).forEach((g) => g.dispose());
+      const arrays = s.gradArrays();
       parentPort.postMessage({ type: 'grads', arrays, ms: performance.now() - t0 }, arrays.map((a) => a.buffer));
     } else if (msg.type === 'apply') {
-      const named = {};
-      s.vars.forEach((v, i) => (named[v.name] = tf.tensor(msg.arrays[i], v.shape)));
-      s.optimizer.applyGradients(named);
-      Object.values(named).forEach((g) => g.dispose());
+      s.apply(msg.arrays);
       parentPort.postMessage({ type: 'applied' });
     } else if (msg.type === 'weights') {
       parentPort.postMessage({ type: 'weights', arrays: s.vars.map((v) => v.dataSync().slice()) });
@@ -73,16 +74,7 @@ async function worker() {
 /** One thread, a batch of `batch`: median ms of a step (variableGrads + Adam, as the workers do it). */
 async function singleThread(c, cell, batch, steps) {
   const s = await setup(c, cell, batch, 7);
-  const { tf } = s;
-  const step = () => {
-    const { grads } = tf.variableGrads(s.loss, s.vars);
-    const arrays = s.vars.map((v) => grads[v.name].dataSync().slice());
-    Object.values(grads).forEach((g) => g.dispose());
-    const named = {};
-    s.vars.forEach((v, i) => (named[v.name] = tf.tensor(arrays[i], v.shape)));
-    s.optimizer.applyGradients(named);
-    Object.values(named).forEach((g) => g.dispose());
-  };
+  const step = () => s.apply(s.gradArrays());
   for (let i = 0; i < 2; i++) step();
   const ts = [];
   for (let i = 0; i < steps; i++) {
@@ -138,16 +130,14 @@ async function twoWorkers(c, cell, steps) {
 }
 
 async function main() {
-  const args = process.argv.slice(2);
-  const opt = (name, dflt) => {
-    const i = args.indexOf(`--${name}`);
-    return i >= 0 ? args[i + 1] : dflt;
-  };
-  const config = opt('config', 'small');
-  const cell = opt('cell', 'lstm');
-  const steps = Number(opt('steps', '20'));
+  const o = new Command('data_parallel_probe')
+    .addOption(new Option('--config <name>', 'shape').choices(Object.keys(CONFIGS)).default('small'))
+    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']).default('lstm'))
+    .option('--steps <n>', 'timed steps per measurement', (v) => Number.parseInt(v, 10), 20)
+    .parse()
+    .opts();
+  const { config, cell, steps } = o;
   const c = CONFIGS[config];
-  if (!c) throw new Error(`--config: expected small or large, got ${config}`);
   const full = await singleThread(c, cell, c.B, steps);
   const halfMs = await singleThread(c, cell, c.B / 2, steps);
   const dp = await twoWorkers(c, cell, steps);
