@@ -1,0 +1,121 @@
+/**
+ * The task contract: what every pipeline in tasks/ declares so that the CLI
+ * (`rnn-train`, `rnn-predict`), the engine and the reports can run it without
+ * knowing it by name. A task is one folder `tasks/<name>/` whose index.ts exports
+ * a `Task`, plus one line in `tasks/index.ts` (the registry).
+ *
+ * Configuration is split in two: `CommonConfig` (src/train/common.ts) holds what
+ * every task trains with (epochs, batch size, optimizer, lr schedule, clipping,
+ * EMA, seed, output directory, resume, data path) and the engine owns; a task's
+ * own config type holds only what is its own (cell, sizes, vocabulary...). A
+ * task's full config is `TaskConfig<Own>` = both.
+ */
+import type { CommonConfig } from './train/common';
+import type { EpochInfo, Metrics, StepInfo, StopFlag, TrainResult } from './train/types';
+
+export type { CommonConfig } from './train/common';
+
+/** A task's full configuration: the common training options plus its own. */
+export type TaskConfig<Own> = CommonConfig & Own;
+
+/** One command-line option of a task (its flag is derived from `key`: labelColumn → --label-column). */
+export interface TaskOption {
+  /** The config field it sets, camelCase. */
+  key: string;
+  /**
+   * Value kind: 'int' (integer ≥ min, default min 1), 'number' (within [min, max]),
+   * 'string', 'choice' (one of `choices`), 'boolean' (--x and --no-x),
+   * 'column' (a header name, or a 1-based column number), 'list' (comma-separated strings).
+   */
+  type: 'int' | 'number' | 'string' | 'choice' | 'boolean' | 'column' | 'list';
+  /** One line of help (the CLI appends the task's default). */
+  help: string;
+  /** Allowed values of a 'choice' option. */
+  choices?: readonly string[];
+  /** Bounds of 'int' / 'number' options (inclusive). */
+  min?: number;
+  max?: number;
+  /** Placeholder in the help, e.g. 'n' or 'file'. Default from the type. */
+  valueName?: string;
+  /** A single-letter alias, e.g. 'n' → -n (predict options mostly). */
+  short?: string;
+}
+
+/** Progress callbacks a task forwards to the engine (the CLI draws bars / JSON lines with them). */
+export interface TaskHooks {
+  onNote?: (message: string) => void;
+  onStep?: (info: StepInfo) => void;
+  onEpochEnd?: (info: EpochInfo) => void;
+  /** Cooperative stop: the run saves OUT/last and returns with training.stopped 'interrupted'. */
+  signal?: StopFlag;
+}
+
+/** What a task's train() returns. */
+export interface TaskResult {
+  /** Metrics of the best checkpoint by split (dev always; test when the data has a test split). Names are the task's documented ones. */
+  metrics: { dev: Metrics; test?: Metrics };
+  /** The checkpoint to predict with (OUT/best, or OUT/last when no epoch completed). */
+  modelDir: string;
+  /** The engine's result (stopped, epochs, best epoch, history, checkpoint dirs). */
+  training: TrainResult;
+  /** Notes about the data and choices made (also sent through hooks.onNote). */
+  notes: string[];
+  /** The task's own human report, printed after the common summary (confusion matrix, per-tag table, samples, baselines...). */
+  report: string[];
+  /** Extra JSON-serializable fields for the summary line, beside `metrics` (e.g. baselines, confusion, samples). */
+  summary?: Record<string, unknown>;
+  /** A command to try next, printed last in the human output. */
+  hint?: string;
+}
+
+/** Where rnn-predict's inputs come from and its outputs go (a task's predict reads and writes only through this). */
+export interface PredictIO {
+  /** Positional arguments after the options. */
+  args: string[];
+  /** All of standard input as text ('' when stdin is a terminal). */
+  readStdin(): Promise<string>;
+  /** Writes to standard output (add your own newlines). */
+  write(text: string): void;
+  /** A message for the user on standard error. */
+  note(message: string): void;
+  /** --json: one JSON object per line on stdout. */
+  json: boolean;
+}
+
+/** A loaded model for predictions; tasks return their own typed predictor. */
+export interface TaskPredictor {
+  dispose(): void;
+}
+
+/** Everything the CLI and the engine need to know about a task. */
+export interface Task<Own extends object = Record<string, unknown>, P extends TaskPredictor = TaskPredictor> {
+  /** Name used by --task and stored in checkpoints (artifacts.json `task`). */
+  name: string;
+  /** One line for `rnn-train --help`. */
+  description: string;
+  /** What --data takes (formats), one or two lines. */
+  dataHelp: string;
+  /** The task's own options (the CLI adds the common ones). */
+  options: TaskOption[];
+  /** Defaults of the task's own options and of every common option (as the task wants them). */
+  defaults: TaskConfig<Own>;
+  /** The dev metric shown on the progress bar and selecting the best checkpoint. */
+  metric: string;
+  /** Example command lines for the help text (without the leading `$ `). */
+  examples: string[];
+  /** Trains, evaluates the best checkpoint on dev/test, and reports. `config` is merged over `defaults`. */
+  train(config: Partial<TaskConfig<Own>>, hooks?: TaskHooks): Promise<TaskResult>;
+  /** Loads a checkpoint directory written by train() for predictions. */
+  load(dir: string): Promise<P>;
+  /** Options of `rnn-predict` for this task's models (beside --model, --backend, --json). */
+  predictOptions: TaskOption[];
+  /** What rnn-predict reads and writes for this task (shown in `rnn-predict --model DIR --help`). */
+  predictHelp: string;
+  /** Runs rnn-predict: reads inputs from `io`, writes outputs to it. `options` holds predictOptions' values (camelCase keys). */
+  predict(predictor: P, io: PredictIO, options: Record<string, unknown>): Promise<void>;
+}
+
+/** Identity helper that keeps the task's own config type (`export const task = defineTask<PosConfig, PosTagger>({...})`). */
+export function defineTask<Own extends object, P extends TaskPredictor>(task: Task<Own, P>): Task<Own, P> {
+  return task;
+}

@@ -1,0 +1,98 @@
+/**
+ * The training options every task shares, owned by the engine: a task's config
+ * is `CommonConfig & Own` (see src/task.ts), and `engineOptions()` turns the
+ * common part plus the task's hooks into the engine's TrainOptions, so no task
+ * copies them field by field.
+ */
+import type { TaskHooks, TaskOption } from '../task';
+import { OPTIMIZERS, OptimizerName } from './optimizers';
+import { SCHEDULES, ScheduleName } from './schedules';
+import type { TrainOptions } from './types';
+
+export interface CommonConfig {
+  /** Input data: a file or directory in the task's formats (see the task's dataHelp). Default: the task's bundled data set. */
+  data?: string;
+  /** Upper bound on epochs (early stopping usually ends sooner). */
+  epochs: number;
+  /** Stop after this many epochs without a better dev metric (0: never). */
+  patience: number;
+  /** Examples (sentences, tracks, windows...) per batch. */
+  batchSize: number;
+  /** Base learning rate. */
+  lr: number;
+  /** Optimizer. */
+  optimizer: OptimizerName;
+  /** Learning-rate schedule: constant, step (×0.5 every epoch), cosine (to 0 over the run), plateau (×0.5 after an epoch without dev improvement). */
+  schedule: ScheduleName;
+  /** Linear learning-rate warm-up over this many steps (0: none). */
+  warmup: number;
+  /** Rescale gradients to this global L2 norm when above it (0: off). */
+  clipNorm: number;
+  /**
+   * Weight averaging: evaluate and checkpoint an exponential moving average of the
+   * weights with this decay per step (0: off). Training continues from the averaged
+   * weights after each evaluation (lookahead-style). Checkpointed, so resume is exact.
+   */
+  ema: number;
+  /** Seed of initialization, batch order and dropout. */
+  seed: number;
+  /** Checkpoint directory: OUT/best (best dev metric) and OUT/last. */
+  out: string;
+  /** Resume from a checkpoint directory (e.g. OUT/last). */
+  resume?: string;
+}
+
+/** Engine defaults; each task overrides what suits it in its `defaults`. */
+export const COMMON_DEFAULTS: CommonConfig = {
+  epochs: 10,
+  patience: 3,
+  batchSize: 32,
+  lr: 1e-3,
+  optimizer: 'adam',
+  schedule: 'constant',
+  warmup: 0,
+  clipNorm: 5,
+  ema: 0,
+  seed: 1,
+  out: 'runs/model',
+};
+
+/** The common options as the CLI offers them for every task (help text; defaults come from the task). */
+export const COMMON_OPTIONS: TaskOption[] = [
+  { key: 'data', type: 'string', valueName: 'path', help: 'training data (file or directory); default: the bundled data set' },
+  { key: 'epochs', type: 'int', help: 'maximum epochs' },
+  { key: 'patience', type: 'int', min: 0, help: 'early stopping: epochs without dev improvement (0 = off)' },
+  { key: 'batchSize', type: 'int', help: 'examples per batch' },
+  { key: 'lr', type: 'number', min: 1e-8, max: 10, valueName: 'rate', help: 'learning rate' },
+  { key: 'optimizer', type: 'choice', choices: OPTIMIZERS, help: 'optimizer' },
+  { key: 'schedule', type: 'choice', choices: SCHEDULES, help: 'learning-rate schedule' },
+  { key: 'warmup', type: 'int', min: 0, valueName: 'steps', help: 'linear learning-rate warm-up steps' },
+  { key: 'clipNorm', type: 'number', min: 0, valueName: 'x', help: 'clip gradients to this global norm (0 = off)' },
+  { key: 'ema', type: 'number', min: 0, max: 0.99999, valueName: 'decay', help: 'evaluate and checkpoint a moving average of the weights (0 = off)' },
+  { key: 'seed', type: 'int', min: 0, help: 'random seed (initialization, batch order, dropout)' },
+  { key: 'out', type: 'string', valueName: 'dir', help: 'checkpoint directory (OUT/best, OUT/last)' },
+  { key: 'resume', type: 'string', valueName: 'dir', help: 'continue training from a checkpoint (e.g. OUT/last)' },
+];
+
+/**
+ * The engine options for a task's run: the common config, the task's hooks, and
+ * what only the task knows (its selection metric and direction, extra options).
+ */
+export function engineOptions(config: CommonConfig, hooks: TaskHooks, extra: Partial<TrainOptions> = {}): TrainOptions {
+  return {
+    epochs: config.epochs,
+    optimizer: config.optimizer,
+    lr: config.lr,
+    schedule: { name: config.schedule, warmupSteps: config.warmup },
+    clipNorm: config.clipNorm,
+    ema: config.ema,
+    seed: config.seed,
+    patience: config.patience,
+    checkpointDir: config.out,
+    resume: config.resume,
+    onStep: hooks.onStep,
+    onEpochEnd: hooks.onEpochEnd,
+    signal: hooks.signal,
+    ...extra,
+  };
+}

@@ -1,0 +1,49 @@
+/**
+ * The task registry: name → task. The only file the CLI imports from tasks/.
+ * Adding a task is one folder (tasks/<name>/, whose index.ts exports `task`) and
+ * one line here. Tasks load lazily, so `rnn-train --task X` only loads X.
+ *
+ * Plug-ins: RNNKIT_TASKS=/path/a.js,/path/b.js adds tasks from modules that
+ * export `task` (a Task); `registerTask()` does the same from code.
+ */
+import * as path from 'path';
+import type { Task } from '../src/task';
+
+type Loader = () => Promise<Task>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+const asTask = (m: { task: unknown }): Task => m.task as Task<any, any> as Task;
+
+const REGISTRY = new Map<string, Loader>([
+  ['sentiment', async () => asTask(await import('./sentiment'))],
+]);
+
+/** Adds (or replaces) a task under its name. */
+export function registerTask(name: string, loader: Task | Loader): void {
+  REGISTRY.set(name, typeof loader === 'function' ? loader : async () => loader);
+}
+
+function loadPlugins(): void {
+  for (const file of (process.env.RNNKIT_TASKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const m = require(path.resolve(file)) as { task?: Task };
+    if (!m.task || typeof m.task.name !== 'string') throw new Error(`${file}: RNNKIT_TASKS module does not export a task (expected \`exports.task\` with a name)`);
+    registerTask(m.task.name, m.task);
+  }
+}
+let pluginsLoaded = false;
+
+/** The registered task names, in registration order. */
+export function taskNames(): string[] {
+  if (!pluginsLoaded) {
+    pluginsLoaded = true;
+    loadPlugins();
+  }
+  return [...REGISTRY.keys()];
+}
+
+/** The task registered under `name`, or undefined. */
+export async function getTask(name: string): Promise<Task | undefined> {
+  taskNames();
+  const load = REGISTRY.get(name);
+  return load ? load() : undefined;
+}
