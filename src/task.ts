@@ -66,6 +66,23 @@ export interface TaskResult {
   summary?: Record<string, unknown>;
   /** A command to try next, printed last in the human output. */
   hint?: string;
+  /**
+   * The task's own pictures for `rnn-train --report` (confusion matrix, attention
+   * heatmaps, forecast vs actuals, samples...), each a Vega-Lite spec with its
+   * data inlined (`data: { values: [...] }`); the common curves (loss, metric, lr,
+   * gradient norm) are drawn by the report itself from the training history.
+   */
+  figures?: TaskFigure[];
+}
+
+/** One picture of a task's report. */
+export interface TaskFigure {
+  /** Heading above the picture. */
+  title: string;
+  /** A Vega-Lite (v5) specification with inline data. */
+  spec: Record<string, unknown>;
+  /** A sentence under the picture (what to look at). */
+  caption?: string;
 }
 
 /** Where rnn-predict's inputs come from and its outputs go (a task's predict reads and writes only through this). */
