@@ -113,6 +113,16 @@ export abstract class RecurrentCell {
 }
 
 /**
+ * The T slices x[:, t, :] of x [B, T, D]. One step is a reshape, not tf.unstack:
+ * tfjs 4.22 hands a single-output op's gradient a Tensor instead of a Tensor[], so
+ * Unpack's gradient (tf.stack) throws for T = 1 when x needs a gradient.
+ */
+function timeSteps(x: tf.Tensor3D): tf.Tensor2D[] {
+  const [B, T, D] = x.shape;
+  return T === 1 ? [tf.reshape(x, [B, D]) as tf.Tensor2D] : (tf.unstack(x, 1) as tf.Tensor2D[]);
+}
+
+/**
  * The reference path: `step` in a loop, differentiated by tfjs autodiff. Masked
  * steps carry the states and emit zeros; reverse visits t = T-1 .. 0.
  */
@@ -120,8 +130,8 @@ export function runAutodiff(cell: RecurrentCell, inp: SequenceInputs): SequenceR
   const { x, mask, reverse } = inp;
   const [, T] = x.shape;
   return tf.tidy(() => {
-    const xs = tf.unstack(x, 1) as tf.Tensor2D[]; // T × [B, D]
-    const ms = mask ? (tf.unstack(tf.expandDims(mask, 2), 1) as tf.Tensor2D[]) : null; // T × [B, 1]
+    const xs = timeSteps(x); // T × [B, D]
+    const ms = mask ? timeSteps(tf.expandDims(mask, 2) as tf.Tensor3D) : null; // T × [B, 1]
     let states = inp.initialStates;
     const outputs: tf.Tensor2D[] = new Array(T);
     for (let k = 0; k < T; k++) {
