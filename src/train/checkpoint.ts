@@ -14,6 +14,8 @@
  *   CKPT/config.json       TrainSpec.config (task/model) + the training options
  *   CKPT/carried.json,     only when TrainSpec.carried is set: the tensors carried
  *   CKPT/carried.bin         between batches (truncated-BPTT states)
+ *   CKPT/ema.json,         only with weight averaging (TrainOptions.ema): the shadow
+ *   CKPT/ema.bin             (averaged) weights, in trainable-weight order
  *
  * `train()` keeps two: OUT/last (every epoch end, every `checkpointEvery` steps,
  * and on a stop request) and OUT/best (the best dev metric so far).
@@ -67,6 +69,8 @@ export interface TrainingState {
   schedule: ScheduleState;
   /** Per-epoch log. */
   history: Record<string, number>[];
+  /** Weight averaging: updates folded into the shadow weights so far (its warm-up decay depends on it). */
+  emaUpdates?: number;
 }
 
 /** What saveCheckpoint writes. */
@@ -78,6 +82,8 @@ export interface CheckpointContents {
   artifacts?: Record<string, unknown>;
   config?: Record<string, unknown>;
   carried?: tf.NamedTensorMap;
+  /** Shadow weights of weight averaging, in trainable-weight order. */
+  ema?: tf.Tensor[];
 }
 
 /** What loadCheckpoint returns (the caller owns every tensor). */
@@ -160,6 +166,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
     const slots = opt ? await opt.getWeights() : [];
     await writeTensors(tmp, 'optimizer', slots, { className: opt?.getClassName() ?? null, scalars: opt ? optimizerScalars(opt) : {} });
     if (c.carried) await writeTensors(tmp, 'carried', Object.entries(c.carried).map(([name, tensor]) => ({ name, tensor })), {});
+    if (c.ema) await writeTensors(tmp, 'ema', c.ema.map((tensor, i) => ({ name: `ema_${i}`, tensor })), {});
     writeFileAtomic(path.join(tmp, 'training.json'), JSON.stringify({ format: CHECKPOINT_FORMAT, ...c.training }, null, 1));
     writeFileAtomic(path.join(tmp, 'artifacts.json'), JSON.stringify(c.artifacts ?? {}));
     writeFileAtomic(path.join(tmp, 'config.json'), JSON.stringify(c.config ?? {}, null, 1));
@@ -280,4 +287,11 @@ export function readCarried(dir: string): tf.NamedTensorMap | null {
   const src = resolveCheckpoint(dir);
   if (!fs.existsSync(path.join(src, 'carried.json'))) return null;
   return Object.fromEntries(readTensors(src, 'carried').tensors.map((t) => [t.name, t.tensor]));
+}
+
+/** Reads the shadow weights of weight averaging (null when the checkpoint has none; the caller owns them). */
+export function readEma(dir: string): tf.Tensor[] | null {
+  const src = resolveCheckpoint(dir);
+  if (!fs.existsSync(path.join(src, 'ema.json'))) return null;
+  return readTensors(src, 'ema').tensors.map((t) => t.tensor);
 }

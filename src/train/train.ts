@@ -16,7 +16,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
-import { readCarried, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
+import { readCarried, readEma, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
 import { CheckpointMismatchError, TrainingDivergedError } from './errors';
 import { lossAndGrads } from './grads';
 import { makeOptimizer, setLearningRate } from './optimizers';
@@ -37,6 +37,7 @@ function resolveOptions(options: TrainOptions) {
     momentum: 0,
     clipNorm: 0,
     clipValue: 0,
+    ema: 0,
     patience: 0,
     checkpointEvery: 0,
     logEvery: 10,
@@ -49,6 +50,7 @@ function resolveOptions(options: TrainOptions) {
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new Error(`epochs must be a non-negative integer, got ${String(o.epochs)}`);
   if (!(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`patience must be a non-negative integer, got ${String(o.patience)}`);
   if (!(o.clipNorm >= 0) || !(o.clipValue >= 0)) throw new Error(`clipNorm and clipValue must be ≥ 0 (0 disables), got ${o.clipNorm}, ${o.clipValue}`);
+  if (!(o.ema >= 0 && o.ema < 1)) throw new Error(`ema must be in [0, 1) (0 disables), got ${o.ema}`);
   if (!(o.maxDivergenceRatio >= 0)) throw new Error(`maxDivergenceRatio must be ≥ 0 (0 disables), got ${o.maxDivergenceRatio}`);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   const signal = options.signal;
@@ -81,6 +83,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
   if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.metric, o.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const ema = o.ema > 0 ? new WeightAverage(vars, o.ema, o.resume ? readEma(o.resume) : null, st.emaUpdates ?? 0) : null;
   const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;
   const bestDir = o.checkpointDir ? path.join(o.checkpointDir, 'best') : undefined;
   const log = (r: LogRecord): void => o.onLog?.(r);
@@ -93,8 +96,8 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   const save = async (kind: 'last' | 'best'): Promise<void> => {
     const dir = kind === 'last' ? lastDir : bestDir;
     if (!dir) return;
-    const training = { ...st, schedule: schedule.state };
-    await saveCheckpoint(dir, { model, optimizer, training, artifacts: spec.artifacts, config, carried: spec.carried?.get() });
+    const training = { ...st, schedule: schedule.state, ...(ema ? { emaUpdates: ema.updates } : {}) };
+    await saveCheckpoint(dir, { model, optimizer, training, artifacts: spec.artifacts, config, carried: spec.carried?.get(), ema: ema?.shadow });
     log({ type: 'checkpoint', dir, kind, epoch: st.epoch, step: st.step, globalStep: st.globalStep });
   };
   let stopped: TrainResult['stopped'] = 'completed';
@@ -143,6 +146,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         // 5. optimizer step
         optimizer.applyGradients(clipped);
         tf.dispose(Object.values(clipped));
+        ema?.update();
         st.step++;
         st.globalStep++;
         st.epochLossSum += loss;
@@ -172,6 +176,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       spec.onEpochDone?.(st.epoch, batches);
       const meanLoss = st.epochLossSum / Math.max(st.epochSteps, 1);
       await yieldToEventLoop();
+      ema?.applyToWeights();
       const dev: Metrics = spec.evaluate ? await spec.evaluate() : {};
       st.metric ??= Object.keys(dev)[0] ?? null;
       st.mode = resolveMode(o.mode, st.metric);
@@ -202,6 +207,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
     }
   } finally {
     optimizer.dispose();
+    ema?.dispose();
   }
   log({ type: 'stop', reason: stopped, epoch: st.epoch, step: st.step, globalStep: st.globalStep });
   return {
@@ -216,6 +222,33 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
     lastDir,
     bestDir,
   };
+}
+
+/** Exponential moving average of the trainable weights (TrainOptions.ema). */
+class WeightAverage {
+  readonly shadow: tf.Variable[];
+  constructor(private readonly vars: tf.Variable[], private readonly decay: number, restored: tf.Tensor[] | null, public updates: number) {
+    if (restored && restored.length !== vars.length) {
+      tf.dispose(restored);
+      throw new CheckpointMismatchError(`the checkpoint's weight average has ${restored.length} tensors, the model ${vars.length} trainable weights`);
+    }
+    const init = restored ?? vars.map((v) => v.clone());
+    this.shadow = init.map((t) => tf.variable(t, false));
+    tf.dispose(init);
+  }
+  /** Folds the current weights into the average. */
+  update(): void {
+    const d = Math.min(this.decay, (1 + this.updates) / (10 + this.updates));
+    this.updates++;
+    tf.tidy(() => this.shadow.forEach((s, i) => s.assign(tf.add(tf.mul(s, d), tf.mul(this.vars[i], 1 - d)))));
+  }
+  /** The weights become the average (before evaluation and checkpoints). */
+  applyToWeights(): void {
+    this.vars.forEach((v, i) => v.assign(this.shadow[i]));
+  }
+  dispose(): void {
+    tf.dispose(this.shadow);
+  }
 }
 
 /**

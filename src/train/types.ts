@@ -74,6 +74,14 @@ export interface TrainOptions {
   schedule?: ScheduleOptions;
   /** Rescale gradients to this global L2 norm when above it; 0 disables. Default 0. */
   clipNorm?: number;
+  /**
+   * Weight averaging: keep an exponential moving average of the trainable weights
+   * (this decay per step, warmed up as min(decay, (1+n)/(10+n)) after n updates);
+   * 0 disables. At every evaluation the weights become the average, which is what
+   * is evaluated and checkpointed, and training continues from it (lookahead-style).
+   * The average is checkpointed, so a resumed run continues it exactly. Default 0.
+   */
+  ema?: number;
   /** Clamp every gradient element to ±clipValue (applied before clipNorm); 0 disables. Default 0. */
   clipValue?: number;
   /** Seed of all the run's randomness: batch order (passed to TrainSpec.batches) and dropout masks, mixed with (epoch, step). Default 1; on resume, the checkpoint's. */

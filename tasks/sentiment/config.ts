@@ -9,11 +9,11 @@
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { PoolingMode } from '../../layers/pooling';
-import type { OptimizerName } from '../../src/train/optimizers';
+import type { TaskConfig } from '../../src/task';
+import { COMMON_DEFAULTS } from '../../src/train/common';
 
-export interface SentimentConfig {
-  /** A TSV/CSV file, a directory with train/dev/test files, or a directory of one file per class. Default: the bundled data/sentiment. */
-  data?: string;
+/** The sentiment task's own options (the common training options are in CommonConfig). */
+export interface SentimentOptions {
   /** Label column (header name or 1-based number); guessed when omitted. */
   labelColumn?: string | number;
   /** Text column (header name or 1-based number); guessed when omitted. */
@@ -47,39 +47,19 @@ export interface SentimentConfig {
   dropout: number;
   /** Word dropout: while training, replace each token by <unk> with this probability (a strong regularizer on small data). */
   wordDropout: number;
-  /**
-   * Weight averaging: evaluate and checkpoint an exponential moving average of the
-   * weights (this decay per step; 0 disables). Training continues from the averaged
-   * weights after each evaluation (lookahead-style), which steadies small-data runs.
-   */
-  ema: number;
-  /** Upper bound on epochs (early stopping usually ends sooner). */
-  epochs: number;
-  /** Stop after this many epochs without a better dev accuracy. */
-  patience: number;
-  /** Examples per batch. */
-  batchSize: number;
-  /** Learning rate. */
-  lr: number;
-  /** Optimizer. */
-  optimizer: OptimizerName;
-  /** Clip gradients to this global norm (0: off). */
-  clipNorm: number;
   /** Vocabulary: keep words seen at least this often in training. */
   minFreq: number;
   /** Vocabulary: at most this many entries. */
   maxVocab: number;
   /** Truncate sentences to this many tokens. */
   maxLen: number;
-  /** Seed of initialization, batching and dropout. */
-  seed: number;
-  /** Where checkpoints go (OUT/best, OUT/last). */
-  out: string;
-  /** Resume from a checkpoint directory. */
-  resume?: string;
 }
 
+/** The full configuration of a sentiment run: the common training options and the task's own. */
+export type SentimentConfig = TaskConfig<SentimentOptions>;
+
 export const SENTIMENT_DEFAULTS: SentimentConfig = {
+  ...COMMON_DEFAULTS,
   cell: 'lstm',
   layers: 1,
   hidden: 64,
@@ -90,16 +70,16 @@ export const SENTIMENT_DEFAULTS: SentimentConfig = {
   pretrained: 'auto',
   dropout: 0.5,
   wordDropout: 0,
+  minFreq: 1,
+  maxVocab: 30000,
+  maxLen: 80,
+  // Common options where sentiment differs from the engine's defaults.
   ema: 0.99,
   epochs: 10,
   patience: 3,
   batchSize: 32,
   lr: 2e-3,
-  optimizer: 'adam',
   clipNorm: 5,
-  minFreq: 1,
-  maxVocab: 30000,
-  maxLen: 80,
   seed: 1,
   out: 'runs/sentiment',
 };

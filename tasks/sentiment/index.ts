@@ -16,22 +16,18 @@ import { Vocabulary } from '../../src/data/vocabulary';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
 import { bundledData } from '../../src/paths';
 import { readArtifacts } from '../../src/train/checkpoint';
-import { EpochInfo, StepInfo, StopFlag, train, TrainResult } from '../../src/train';
+import { train, TrainResult } from '../../src/train';
+import { engineOptions } from '../../src/train/common';
+import type { TaskHooks } from '../../src/task';
 import { SENTIMENT_DEFAULTS, SentimentConfig } from './config';
 import { buildSentimentModel } from './model';
 
 export { SENTIMENT_DEFAULTS } from './config';
-export type { SentimentConfig } from './config';
+export type { SentimentConfig, SentimentOptions } from './config';
 export { buildSentimentModel } from './model';
 
-/** Callbacks for progress reporting (the CLI draws bars / JSON lines with them). */
-export interface SentimentHooks {
-  onNote?: (message: string) => void;
-  onStep?: (info: StepInfo) => void;
-  onEpochEnd?: (info: EpochInfo) => void;
-  /** Cooperative stop (a StopSignal or an AbortSignal): the run saves OUT/last and returns 'interrupted'. */
-  signal?: StopFlag;
-}
+/** Callbacks for progress reporting (the contract's TaskHooks). */
+export type SentimentHooks = TaskHooks;
 
 export interface Misclassified {
   text: string;
@@ -166,17 +162,6 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   const evaluate = (m: tf.LayersModel, d: { seqs: number[][]; ys: number[] }): ClassificationReport =>
     classificationReport(d.ys, predictProbs(m, d.seqs, config.batchSize, config.maxLen).map(argmax), labels);
 
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const shadow = config.ema > 0 ? vars.map((v) => tf.variable(v.clone(), false)) : null;
-  let updates = 0;
-  const onStep = (s: StepInfo): void => {
-    if (shadow) {
-      const decay = Math.min(config.ema, (1 + updates) / (10 + updates));
-      updates++;
-      tf.tidy(() => shadow.forEach((sv, i) => sv.assign(tf.add(tf.mul(sv, decay), tf.mul(vars[i], 1 - decay)))));
-    }
-    hooks.onStep?.(s);
-  };
   const training = await train<SequenceBatch>(
     {
       model,
@@ -188,29 +173,14 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
       batches: (epoch, seed) => withWordDropout(bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }), config.wordDropout, seed * 1000 + epoch),
       batchSize: (b) => b.labels.length,
       evaluate: () => {
-        if (shadow) vars.forEach((v, i) => v.assign(shadow[i]));
         const r = evaluate(model, dv);
         return { accuracy: r.accuracy, macroF1: r.macroF1 };
       },
       artifacts: artifacts as unknown as Record<string, unknown>,
     },
-    {
-      epochs: config.epochs,
-      optimizer: config.optimizer,
-      lr: config.lr,
-      clipNorm: config.clipNorm,
-      seed: config.seed,
-      metric: 'accuracy',
-      patience: config.patience,
-      checkpointDir: config.out,
-      resume: config.resume,
-      onStep,
-      onEpochEnd: hooks.onEpochEnd,
-      signal: hooks.signal,
-    },
+    engineOptions(config, hooks, { metric: 'accuracy' }),
   );
 
-  if (shadow) tf.dispose(shadow);
   const bestDir = path.join(config.out, 'best');
   const best = training.bestEpoch >= 0 ? await loadModel(bestDir) : model;
   const devReport = evaluate(best, dv);
@@ -272,3 +242,4 @@ export class SentimentClassifier {
 }
 
 export { padBatch };
+export { task } from './task';
