@@ -62,6 +62,24 @@ test('RMSProp with momentum and Adagrad: stopped mid-epoch', async () => {
   await straightVsResumed(() => sumProblem({ initSeed: 6 }), { epochs: 2, optimizer: 'adagrad', lr: 0.05, seed: 6 }, 5);
 });
 
+test('weight averaging (ema): the shadow weights and update count are checkpointed, so resume is exact mid-epoch and at a boundary', async () => {
+  await straightVsResumed(withDropout, { epochs: 3, lr: 0.01, seed: 11, ema: 0.99 }, 8);
+  await straightVsResumed(() => sumProblem({ initSeed: 4 }), { epochs: 2, lr: 0.02, seed: 3, ema: 0.9 }, 6);
+});
+
+test('weight averaging changes what is evaluated: the evaluated weights are the average, not the last step', async () => {
+  const plain = sumProblem({ initSeed: 4 });
+  const averaged = sumProblem({ initSeed: 4 });
+  const r0 = await train(plain, { epochs: 2, lr: 0.02, seed: 3 });
+  const r1 = await train(averaged, { epochs: 2, lr: 0.02, seed: 3, ema: 0.9 });
+  // Epoch 1 trains identically; its evaluation (and so everything after) sees the average.
+  expect(r1.history[0].loss).toEqual(r0.history[0].loss);
+  expect(r1.history[0]).not.toEqual(r0.history[0]);
+  expect(r1.history[1].loss).not.toEqual(r0.history[1].loss);
+  expect(weightsOf(averaged.model)).not.toEqual(weightsOf(plain.model));
+  await expect(train(sumProblem(), { epochs: 1, ema: 1 })).rejects.toThrow(/ema must be in \[0, 1\)/);
+});
+
 test('an AbortSignal stops the loop too; stopping during the last epoch evaluation ends the run as interrupted at the epoch boundary', async () => {
   const ctrl = new AbortController();
   const out = tmpDir();
