@@ -30,6 +30,13 @@ test('vocabulary: pad 0, unk 1, frequency order, min frequency, max size, JSON r
   expect(Vocabulary.build([['x', 'y', 'z']], { maxSize: 3 }).size).toBe(3);
 });
 
+test('vocabulary with special tokens: they follow pad/unk in order, count against maxSize, and never appear twice', () => {
+  const v = Vocabulary.build([['b', '<eos>', 'a', 'b']], { specials: ['<sos>', '<eos>'], maxSize: 5 });
+  expect(v.tokens).toEqual(['<pad>', '<unk>', '<sos>', '<eos>', 'b']);
+  expect([v.id('<sos>'), v.id('<eos>'), v.id('a'), v.has('a'), v.has('b')]).toEqual([2, 3, 1, false, true]);
+  expect(v.decode([4, 3, 99])).toEqual(['b', '<eos>', '<unk>']);
+});
+
 describe('readers', () => {
   test('TSV with a header (label, text) and a headerless text<TAB>label file (columns guessed)', () => {
     const d = dir();
