@@ -1,0 +1,549 @@
+/**
+ * Time-series forecasting, end to end: read the CSV → split chronologically
+ * (train / validation / test, never shuffled across) → detect the period →
+ * choose the transform on the validation part → standardize on the training part
+ * → sliding windows → recurrent forecaster (+ linear path) → train (src/train) →
+ * evaluate the best checkpoint on validation and test beside the baselines →
+ * report. `predict` continues a series past its end and writes CSV (and a plot).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { UserError } from '../../src/errors';
+import { loadModel } from '../../src/io/fs_handler';
+import { regressionErrors, rmse, type RegressionErrors } from '../../src/metrics/regression';
+import { bundledData } from '../../src/paths';
+import { defineTask, type PredictIO, type TaskFigure, type TaskHooks, type TaskOption, type TaskPredictor, type TaskResult } from '../../src/task';
+import { engineOptions } from '../../src/train/common';
+import { readArtifacts } from '../../src/train/checkpoint';
+import { seededPermutation } from '../../src/train/rng';
+import { train } from '../../src/train/train';
+import { baselineForecasts, detectPeriod, snapPeriod, type BaselineName } from './baselines';
+import { BUNDLED, TIMESERIES_DEFAULTS, type TimeseriesConfig, type TimeseriesOwnConfig, type TransformStep } from './config';
+import { addSteps, formatTime, parseSeries, readSeries, type DateFormat, type DateStep, type SeriesTable } from './data';
+import { buildForecaster, ridgeFit, ridgePredict, setLinearWeights } from './model';
+import { describe, forward, inverseForecast, offset, parseSteps, StandardScaler, type TransformSpec } from './transforms';
+import { gatherWindows, splitSeries, windowOrigins, type Split } from './windows';
+
+export { TIMESERIES_DEFAULTS } from './config';
+export type { TimeseriesConfig, TimeseriesOwnConfig } from './config';
+
+/** The recent history a forecast starts from (and the tail kept in checkpoints). */
+export interface History {
+  /** Dates as written, or null. */
+  dates: string[] | null;
+  /** Time keys (see SeriesTable.times), or null. */
+  times: number[] | null;
+  /** values[channel][row]: the target, then the features. */
+  values: number[][];
+  /** 1-based position of the first row in the original series (for step numbers without dates). */
+  firstRow: number;
+}
+
+/** What a checkpoint carries besides the weights, to forecast. */
+export interface TimeseriesArtifacts {
+  task: 'timeseries';
+  target: string;
+  features: string[];
+  dateColumn: string | null;
+  step: DateStep | null;
+  dateFormat: DateFormat | null;
+  fill: TimeseriesConfig['fill'];
+  transform: TransformSpec;
+  /** Scalers of the channels (the transformed target, then the features), fitted on the training part. */
+  scalers: { mean: number; std: number }[];
+  window: number;
+  horizon: number;
+  /** Model outputs (the horizon when direct, 1 when recursive). */
+  outputs: number;
+  strategy: TimeseriesConfig['strategy'];
+  period: number;
+  /** The end of the training series. */
+  history: History;
+}
+
+/** The scaled input channels of a series (channel 0 = the transformed target) under fitted scalers. */
+function channelsOf(values: number[][], spec: TransformSpec, scalers: StandardScaler[], what: string): number[][] {
+  return [scalers[0].transform(forward(spec, values[0], what)), ...values.slice(1).map((v, i) => scalers[i + 1].transform(v))];
+}
+
+/** Scalers fitted on the training part [first, trainEnd) only. */
+function fitScalers(values: number[][], spec: TransformSpec, trainEnd: number): StandardScaler[] {
+  const z = forward(spec, values[0]);
+  return [StandardScaler.fit(z, offset(spec), trainEnd), ...values.slice(1).map((v) => StandardScaler.fit(v, 0, trainEnd))];
+}
+
+/**
+ * Scaled forecasts [origin][H] of the transformed target: one model call for
+ * direct forecasts up to the model's outputs, then (univariate only) the model
+ * fed its own forecasts, block by block.
+ */
+function rollForecast(model: tf.LayersModel, x: number[][][], horizon: number, outputs: number): number[][] {
+  if (!x.length) return [];
+  const W = x[0].length;
+  const C = x[0][0].length;
+  let cur = x;
+  const preds: number[][] = x.map(() => []);
+  while (preds[0].length < horizon) {
+    const out = tf.tidy(() => model.predict(tf.tensor3d(cur, [cur.length, W, C])) as tf.Tensor2D);
+    const rows = out.arraySync();
+    out.dispose();
+    const take = Math.min(outputs, horizon - preds[0].length);
+    rows.forEach((r, i) => preds[i].push(...r.slice(0, take)));
+    if (preds[0].length < horizon) {
+      if (C > 1) throw new UserError(`forecasting ${horizon} steps with a ${outputs}-step model needs future values of the features; use a horizon ≤ ${outputs}, or train with --horizon ${horizon} --strategy direct`);
+      cur = cur.map((w, i) => [...w, ...rows[i].slice(0, take).map((v) => [v])].slice(-W));
+    }
+  }
+  return preds;
+}
+
+/** Forecasts in the original units [origin][H] from scaled transformed forecasts. */
+function toLevels(y: number[], origins: number[], scaled: number[][], spec: TransformSpec, scaler: StandardScaler): number[][] {
+  const back = Math.max(offset(spec) * 2, 1);
+  return origins.map((o, i) => inverseForecast(spec, y.slice(Math.max(0, o + 1 - back), o + 1), scaler.inverse(scaled[i])));
+}
+
+/** Actual values [origin][H]. */
+const actualsAt = (y: number[], origins: number[], H: number): number[][] => origins.map((o) => y.slice(o + 1, o + 1 + H));
+
+/** Errors over all (origin, step ahead) pairs. */
+const errorsOf = (actual: number[][], predicted: number[][]): RegressionErrors => regressionErrors(actual.flat(), predicted.flat());
+
+interface Candidate {
+  spec: TransformSpec;
+  validRmse: number;
+}
+
+/**
+ * Transform selection: the candidate whose ridge autoregression (fitted on the
+ * training windows) forecasts the validation part best, in the original units.
+ */
+function selectTransform(y: number[], features: number[][], split: Split, period: number, window: number, horizon: number, ridge: number): Candidate[] {
+  const positive = y.slice(0, split.validEnd).every((v) => v > 0);
+  const options: TransformStep[][] = [[], ['diff']];
+  if (positive) options.push(['log'], ['log', 'diff']);
+  if (period >= 2) {
+    options.push(['seasonal-diff']);
+    if (positive) options.push(['log', 'seasonal-diff']);
+  }
+  const out: Candidate[] = [];
+  for (const steps of options) {
+    const spec: TransformSpec = { steps, period };
+    const first = offset(spec);
+    const values = [y, ...features];
+    const scalers = fitScalers(values, spec, split.trainEnd);
+    const ch = channelsOf(values, spec, scalers, 'series');
+    const trainO = windowOrigins(first, first, split.trainEnd, window, horizon);
+    const validO = windowOrigins(first, split.trainEnd, split.validEnd, window, horizon);
+    if (trainO.length < 10 || !validO.length) continue;
+    const tr = gatherWindows(ch, trainO, window, horizon);
+    const fit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, ridge);
+    const va = gatherWindows(ch, validO, window, horizon);
+    const pred = toLevels(y, validO, ridgePredict(fit, va.x.map((w) => w.flat())), spec, scalers[0]);
+    const r = rmse(actualsAt(y, validO, horizon).flat(), pred.flat());
+    if (Number.isFinite(r)) out.push({ spec, validRmse: r });
+  }
+  return out.sort((a, b) => a.validRmse - b.validRmse);
+}
+
+/** The default window: period + 1 for periods up to 48, else 24; at most a third of the training part. */
+function autoWindow(period: number, trainLength: number): number {
+  const w = period >= 2 && period <= 48 ? period + 1 : 24;
+  return Math.max(2, Math.min(w, Math.floor(trainLength / 3)));
+}
+
+const fmt = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
+
+function errorTable(rows: { name: string; e: RegressionErrors | null }[]): string[] {
+  const w = Math.max(...rows.map((r) => r.name.length), 8);
+  const head = `${'forecast'.padEnd(w)}  ${'RMSE'.padStart(9)}  ${'MAE'.padStart(9)}  ${'MAPE %'.padStart(7)}  ${'sMAPE %'.padStart(7)}`;
+  return [
+    head,
+    '-'.repeat(head.length),
+    ...rows.map((r) =>
+      `${r.name.padEnd(w)}  ${fmt(r.e?.rmse, 3).padStart(9)}  ${fmt(r.e?.mae, 3).padStart(9)}  ${fmt(r.e?.mape).padStart(7)}  ${fmt(r.e?.smape).padStart(7)}`,
+    ),
+  ];
+}
+
+/** An ISO time for plotting (Vega parses it as a date). */
+function isoTime(t: number, step: DateStep): string {
+  if (step.unit === 'month') return new Date(Date.UTC(Math.floor(t / 12), t % 12, 1)).toISOString().slice(0, 10);
+  return new Date(t).toISOString();
+}
+
+/** A Vega-Lite line chart of named series [{x, value, series}]. */
+function lineChart(values: { x: string | number; value: number; series: string }[], temporal: boolean, yTitle: string, order: string[]): Record<string, unknown> {
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
+    width: 640,
+    height: 260,
+    data: { values },
+    mark: { type: 'line', strokeWidth: 1.5 },
+    encoding: {
+      x: { field: 'x', type: temporal ? 'temporal' : 'quantitative', title: temporal ? 'date' : 'step' },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
+      color: { field: 'series', type: 'nominal', sort: order, title: null },
+      strokeDash: { condition: { test: "datum.series !== 'actual' && datum.series !== 'history'", value: [4, 2] }, value: [1, 0] },
+    },
+  };
+}
+
+function historyTail(table: SeriesTable, keep: number): History {
+  const n = table.values[0].length;
+  const from = Math.max(0, n - keep);
+  return {
+    dates: table.dates ? table.dates.slice(from) : null,
+    times: table.times ? table.times.slice(from) : null,
+    values: table.values.map((v) => v.slice(from)),
+    firstRow: from + 1,
+  };
+}
+
+async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: TaskHooks = {}): Promise<TaskResult> {
+  const config: TimeseriesConfig = { ...TIMESERIES_DEFAULTS, ...overrides };
+  const notes: string[] = [];
+  const note = (m: string): void => {
+    notes.push(m);
+    hooks.onNote?.(m);
+  };
+  const bundled = config.data === undefined;
+  const file = config.data ?? bundledData('timeseries', BUNDLED.file);
+  const resumed = config.resume ? (readArtifacts(config.resume) as unknown as TimeseriesArtifacts) : null;
+  if (resumed && resumed.task !== 'timeseries') throw new UserError(`${config.resume}: this checkpoint is for task '${String(resumed.task)}', not timeseries`);
+  const table = readSeries(file, {
+    target: resumed?.target ?? config.target ?? (bundled ? BUNDLED.target : undefined),
+    features: resumed?.features ?? config.features,
+    dateColumn: config.dateColumn,
+    fill: config.fill,
+  });
+  table.notes.forEach(note);
+  const y = table.values[0];
+  const features = table.values.slice(1);
+  const H = config.horizon;
+  if (!(Number.isInteger(H) && H >= 1)) throw new UserError(`--horizon must be an integer ≥ 1, got ${H}`, 2);
+  if (config.strategy === 'recursive' && features.length && H > 1) {
+    throw new UserError('--strategy recursive needs future values of the features; use --strategy direct with --features', 2);
+  }
+  const outputs = config.strategy === 'recursive' ? 1 : H;
+  const split = splitSeries(y.length, config.testSize, config.validSize);
+  if (split.validEnd - split.trainEnd < H || split.n - split.validEnd < H || split.trainEnd < 10) {
+    throw new UserError(`${file}: ${y.length} rows are too few for a ${split.trainEnd}/${split.validEnd - split.trainEnd}/${split.n - split.validEnd} train/validation/test split with horizon ${H} (lower --test-size / --valid-size or --horizon)`);
+  }
+
+  // Period, window and transform: rules fitted on the training part, chosen on validation.
+  const trainY = y.slice(0, split.trainEnd);
+  const detected = snapPeriod(detectPeriod(trainY), table.step);
+  const period = resumed?.period ?? (config.period > 0 ? config.period : detected);
+  if (!resumed && config.period === 0) note(`period: ${period > 1 ? `${period} steps` : 'none'} (detected on the training part; --period to set it)`);
+  if (period >= split.trainEnd / 2 && period > 1) note(`period ${period}: less than two seasons of training data`);
+  const window = resumed?.window ?? (config.window > 0 ? config.window : autoWindow(period, split.trainEnd));
+  let spec: TransformSpec;
+  if (resumed) spec = resumed.transform;
+  else if (config.transform.length === 1 && config.transform[0] === 'auto') {
+    const ranked = selectTransform(y, features, split, period, window, H, config.ridge);
+    if (!ranked.length) throw new UserError(`${file}: too few training windows of ${window} steps (lower --window or --valid-size)`);
+    spec = ranked[0].spec;
+    note(`transform: ${describe(spec)} (validation RMSE of a linear autoregression: ${ranked.map((c) => `${describe(c.spec)} ${c.validRmse.toPrecision(4)}`).join(', ')})`);
+  } else spec = { steps: parseSteps(config.transform, period), period };
+  if (spec.steps.includes('log')) {
+    const bad = y.findIndex((v) => !(v > 0));
+    if (bad >= 0) throw new UserError(`${file}:${table.lines[bad]}: the log transform needs positive values, but '${table.target}' is ${y[bad]} (use --transform none or diff)`);
+  }
+  const first = offset(spec);
+  const scalers = resumed ? resumed.scalers.map(StandardScaler.fromJSON) : fitScalers(table.values, spec, split.trainEnd);
+  const ch = channelsOf(table.values, spec, scalers, file);
+
+  // Windows: training ones entirely in the training part; validation/test ones by their targets.
+  const trainO = windowOrigins(first, first, split.trainEnd, window, outputs);
+  const validO = windowOrigins(first, split.trainEnd, split.validEnd, window, H);
+  const testO = windowOrigins(first, split.validEnd, split.n, window, H);
+  if (trainO.length < 2) throw new UserError(`${file}: only ${trainO.length} training windows of ${window} steps after the ${describe(spec)} transform (lower --window)`);
+  note(`data: ${y.length} rows of '${table.target}'${table.features.length ? ` + ${table.features.join(', ')}` : ''}; train ${split.trainEnd} / validation ${split.validEnd - split.trainEnd} / test ${split.n - split.validEnd} rows (chronological); window ${window}, horizon ${H} (${config.strategy}); ${trainO.length} training windows`);
+  const tr = gatherWindows(ch, trainO, window, outputs);
+  const va = gatherWindows(ch, validO, window, H);
+  const te = gatherWindows(ch, testO, window, H);
+  const C = ch.length;
+  const xTrain = tf.tensor3d(tr.x, [trainO.length, window, C]);
+  const yTrain = tf.tensor2d(tr.y, [trainO.length, outputs]);
+
+  const model = buildForecaster({ cell: config.cell, hidden: config.hidden, layers: config.layers, dropout: config.dropout, window, channels: C, outputs, linear: config.linear, seed: config.seed });
+  const linearFit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, config.ridge);
+  if (config.linear && !resumed) setLinearWeights(model, linearFit);
+
+  const forecast = (m: tf.LayersModel, origins: number[], x: number[][][]): number[][] => toLevels(y, origins, rollForecast(m, x, H, outputs), spec, scalers[0]);
+  const linearForecast = (origins: number[], x: number[][][]): number[][] => {
+    let cur = x.map((w) => w.flat());
+    const preds: number[][] = x.map(() => []);
+    while (preds[0].length < H) {
+      const p = ridgePredict(linearFit, cur);
+      const take = Math.min(outputs, H - preds[0].length);
+      p.forEach((r, i) => preds[i].push(...r.slice(0, take)));
+      cur = cur.map((w, i) => [...w, ...p[i].slice(0, take)].slice(-window * C));
+    }
+    return toLevels(y, origins, preds, spec, scalers[0]);
+  };
+  const validActual = actualsAt(y, validO, H);
+  const testActual = actualsAt(y, testO, H);
+
+  const artifacts: TimeseriesArtifacts = {
+    task: 'timeseries',
+    target: table.target,
+    features: table.features,
+    dateColumn: table.dateColumn,
+    step: table.step,
+    dateFormat: table.dateFormat,
+    fill: config.fill,
+    transform: spec,
+    scalers: scalers.map((s) => s.toJSON()),
+    window,
+    horizon: H,
+    outputs,
+    strategy: config.strategy,
+    period,
+    history: historyTail(table, Math.max(window + first + period + 1, 200)),
+  };
+  const ownConfig = { ...config, target: table.target, features: table.features, window, period, transform: spec.steps.length ? spec.steps : ['none'] };
+  const B = config.batchSize;
+  let training;
+  try {
+    training = await train<{ x: tf.Tensor3D; y: tf.Tensor2D }>(
+      {
+        model,
+        loss: (b, isTraining) => tf.tidy(() => tf.losses.meanSquaredError(b.y, model.apply(b.x, { training: isTraining }) as tf.Tensor2D) as tf.Scalar),
+        batches: (epoch, seed) => {
+          const order = seededPermutation(trainO.length, seed, epoch);
+          const out: { x: tf.Tensor3D; y: tf.Tensor2D }[] = [];
+          for (let i = 0; i < order.length; i += B) {
+            const idx = tf.tensor1d(order.slice(i, i + B), 'int32');
+            out.push({ x: tf.gather(xTrain, idx), y: tf.gather(yTrain, idx) });
+            idx.dispose();
+          }
+          return out;
+        },
+        batchSize: (b) => b.x.shape[0],
+        onEpochDone: (_epoch, batches) => batches.forEach((b) => tf.dispose([b.x, b.y])),
+        evaluate: () => ({ ...errorsOf(validActual, forecast(model, validO, va.x)) }),
+        artifacts: artifacts as unknown as Record<string, unknown>,
+        config: ownConfig as unknown as Record<string, unknown>,
+      },
+      engineOptions(config, hooks, { metric: 'rmse', mode: 'min' }),
+    );
+  } finally {
+    tf.dispose([xTrain, yTrain]);
+  }
+
+  const bestDir = path.join(config.out, 'best');
+  const best = training.bestEpoch >= 0 ? await loadModel(bestDir) : model;
+  const dev = errorsOf(validActual, forecast(best, validO, va.x));
+  const testPred = forecast(best, testO, te.x);
+  const test = errorsOf(testActual, testPred);
+  if (best !== model) best.dispose();
+  model.dispose();
+
+  // Baselines on the test part, at the same origins and steps ahead.
+  const multiplicative = y.every((v) => v > 0);
+  const baselineNames: [BaselineName, string][] = [
+    ['persistence', 'persistence'],
+    ['seasonalNaive', `seasonal naive (s=${period})`],
+    ['seasonalGrowth', `seasonal naive ${multiplicative ? '×' : '+'} growth`],
+  ];
+  const seasonalOk = period >= 2 && testO[0] - period >= 0;
+  const baselinePreds: Partial<Record<BaselineName, number[][]>> = {};
+  const baselines: Record<string, RegressionErrors | null> = {};
+  for (const [name] of baselineNames) {
+    if (name !== 'persistence' && !seasonalOk) {
+      baselines[name] = null;
+      continue;
+    }
+    baselinePreds[name] = baselineForecasts(name, y, testO, H, period, multiplicative);
+    baselines[name] = errorsOf(testActual, baselinePreds[name] as number[][]);
+  }
+  const linearPred = linearForecast(testO, te.x);
+  baselines.linear = errorsOf(testActual, linearPred);
+
+  const modelName = `${config.cell} ${config.hidden}${config.layers > 1 ? `×${config.layers}` : ''}${config.linear ? ' + linear' : ''} (${describe(spec)})`;
+  const span = table.dates ? ` (${table.dates[split.validEnd]} … ${table.dates[split.n - 1]})` : '';
+  const report = [
+    `test: ${testO.length} forecast origin${testO.length > 1 ? 's' : ''}, ${H === 1 ? 'one step ahead' : `1..${H} steps ahead (${config.strategy})`}, ${split.n - split.validEnd} rows${span}`,
+    ...errorTable([
+      { name: `model: ${modelName}`, e: test },
+      { name: 'linear autoregression (ridge)', e: baselines.linear },
+      ...baselineNames.map(([k, label]) => ({ name: label, e: baselines[k] })),
+    ]),
+  ];
+  const beaten = (['persistence', 'seasonalGrowth'] as const).filter((k) => baselines[k] && test.rmse >= (baselines[k] as RegressionErrors).rmse);
+  if (beaten.length) report.push(`note: the model does not beat ${beaten.join(' and ')} on test RMSE`);
+
+  // Figure: the end of the history, the test actuals, and the one-step-ahead forecasts.
+  const temporal = table.times !== null && table.step !== null;
+  const xOf = (i: number): string | number => (temporal ? isoTime((table.times as number[])[i], table.step as DateStep) : i + 1);
+  const histFrom = Math.max(0, split.validEnd - Math.max(3 * (split.n - split.validEnd), 2 * period));
+  const values: { x: string | number; value: number; series: string }[] = [];
+  for (let i = histFrom; i < split.validEnd; i++) values.push({ x: xOf(i), value: y[i], series: 'history' });
+  for (let i = split.validEnd - 1; i < split.n; i++) values.push({ x: xOf(i), value: y[i], series: 'actual' });
+  const oneStep = (pred: number[][], series: string): void => pred.forEach((p, i) => values.push({ x: xOf(testO[i] + 1), value: p[0], series }));
+  oneStep(testPred, 'model');
+  if (baselinePreds.persistence) oneStep(baselinePreds.persistence, 'persistence');
+  if (baselinePreds.seasonalNaive) oneStep(baselinePreds.seasonalNaive, 'seasonal naive');
+  if (baselinePreds.seasonalGrowth) oneStep(baselinePreds.seasonalGrowth, 'seasonal naive × growth');
+  const figures: TaskFigure[] = [
+    {
+      title: `Forecasts of ${table.target} on the test part`,
+      spec: lineChart(values, temporal, table.target, ['history', 'actual', 'model', 'persistence', 'seasonal naive', 'seasonal naive × growth']),
+      caption: `One step ahead forecasts at every test step (model test RMSE ${fmt(test.rmse, 3)}; persistence ${fmt(baselines.persistence?.rmse, 3)}).`,
+    },
+  ];
+
+  return {
+    metrics: { dev: { ...dev }, test: { ...test } },
+    modelDir: training.bestEpoch >= 0 ? bestDir : path.join(config.out, 'last'),
+    training,
+    notes,
+    report,
+    summary: {
+      baselines,
+      period,
+      transform: describe(spec),
+      window,
+      horizon: H,
+      strategy: config.strategy,
+      counts: { rows: y.length, train: split.trainEnd, validation: split.validEnd - split.trainEnd, test: split.n - split.validEnd, trainWindows: trainO.length, testOrigins: testO.length },
+    },
+    figures,
+    hint: `npx rnn-predict --model ${bestDir} --horizon ${Math.max(H, period > 1 && period <= 48 ? period : 7)}`,
+  };
+}
+
+/** A trained forecaster loaded from a checkpoint directory. */
+export class TimeseriesForecaster implements TaskPredictor {
+  private constructor(
+    readonly model: tf.LayersModel,
+    readonly artifacts: TimeseriesArtifacts,
+  ) {}
+
+  static async load(dir: string): Promise<TimeseriesForecaster> {
+    const a = readArtifacts(dir) as unknown as TimeseriesArtifacts;
+    if (a.task !== 'timeseries') throw new UserError(`${dir}: this checkpoint is for task '${String(a.task)}', not timeseries`);
+    return new TimeseriesForecaster(await loadModel(dir), a);
+  }
+
+  /** The history a file holds, read with the model's columns. */
+  readHistory(file: string, text?: string): History {
+    const a = this.artifacts;
+    const opts = { target: a.target, features: a.features, dateColumn: a.dateColumn ?? 'none', fill: a.fill };
+    const t = text === undefined ? readSeries(file, opts) : parseSeries(text, file, opts);
+    return { dates: t.dates, times: t.times, values: t.values, firstRow: 1 };
+  }
+
+  /** Forecasts `horizon` steps after the end of `history` (default: the end of the training series). */
+  forecast(horizon?: number, history: History = this.artifacts.history): { dates: string[] | null; steps: number[]; values: number[] } {
+    const a = this.artifacts;
+    const H = horizon ?? a.horizon;
+    const n = history.values[0].length;
+    const need = a.window + offset(a.transform);
+    if (n < need) throw new UserError(`the history has ${n} rows; this model needs at least ${need} (window ${a.window} + ${offset(a.transform)} for the ${describe(a.transform)} transform)`);
+    const scalers = a.scalers.map(StandardScaler.fromJSON);
+    const ch = channelsOf(history.values, a.transform, scalers, 'history');
+    const o = n - 1;
+    const { x } = gatherWindows(ch, [o], a.window, 0);
+    const scaled = rollForecast(this.model, x, H, a.outputs);
+    const values = toLevels(history.values[0], [o], scaled, a.transform, scalers[0])[0];
+    const steps = values.map((_, h) => history.firstRow + n + h);
+    const last = history.times ? history.times[n - 1] : null;
+    const dates = last !== null && a.step && a.dateFormat ? values.map((_, h) => formatTime(addSteps(last, a.step as DateStep, h + 1), a.step as DateStep, a.dateFormat as DateFormat)) : null;
+    return { dates, steps, values };
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+const OPTIONS: TaskOption[] = [
+  { key: 'target', type: 'column', help: 'column to forecast (name or 1-based number); default: the only numeric column' },
+  { key: 'features', type: 'list', valueName: 'cols', help: 'extra input columns (comma-separated names or numbers)' },
+  { key: 'dateColumn', type: 'column', help: "date column (name or number; 'none' for none); default: a column of dates" },
+  { key: 'window', type: 'int', min: 0, help: 'input window in steps (0 = period + 1 up to 48, else 24)' },
+  { key: 'horizon', type: 'int', help: 'steps forecast from every origin' },
+  { key: 'strategy', type: 'choice', choices: ['direct', 'recursive'], help: 'H-step forecasts: one output per step (direct) or a one-step model fed its forecasts (recursive)' },
+  { key: 'transform', type: 'list', valueName: 'steps', help: 'auto, none, or steps in order from log, diff, seasonal-diff (e.g. log,seasonal-diff)' },
+  { key: 'period', type: 'int', min: 0, help: 'seasonal period in steps (0 = detect, 1 = none)' },
+  { key: 'fill', type: 'choice', choices: ['none', 'previous', 'linear'], help: 'missing values and dates: error (none), carry the previous value, or interpolate' },
+  { key: 'testSize', type: 'number', min: 0, valueName: 'x', help: 'test part: the last rows, a fraction (< 1) or a count' },
+  { key: 'validSize', type: 'number', min: 0, valueName: 'x', help: 'validation part before it: a fraction of the rows before the test part (< 1) or a count' },
+  { key: 'cell', type: 'choice', choices: ['lstm', 'gru', 'rnn'], help: 'recurrent cell' },
+  { key: 'hidden', type: 'int', help: 'hidden units' },
+  { key: 'layers', type: 'int', help: 'stacked recurrent layers' },
+  { key: 'dropout', type: 'number', min: 0, max: 0.9, valueName: 'p', help: 'dropout between stacked layers' },
+  { key: 'linear', type: 'boolean', help: 'linear autoregressive path beside the network (ridge-initialized)' },
+  { key: 'ridge', type: 'number', min: 0, valueName: 'λ', help: 'ridge penalty of the linear initialization' },
+];
+
+async function predictTimeseries(p: TimeseriesForecaster, io: PredictIO, options: Record<string, unknown>): Promise<void> {
+  const a = p.artifacts;
+  let history = a.history;
+  if (typeof options.data === 'string') history = p.readHistory(options.data);
+  else {
+    const stdin = await io.readStdin();
+    if (stdin.trim()) history = p.readHistory('<stdin>', stdin);
+  }
+  const horizon = options.horizon === undefined ? a.horizon : Number(options.horizon);
+  if (!(Number.isInteger(horizon) && horizon >= 1)) throw new UserError(`--horizon must be an integer ≥ 1, got ${String(options.horizon)}`, 2);
+  const fc = p.forecast(horizon, history);
+  const key = a.dateColumn ?? 'step';
+  const labels = fc.dates ?? fc.steps.map(String);
+  if (io.json) fc.values.forEach((v, i) => io.write(`${JSON.stringify({ [key]: fc.dates ? labels[i] : fc.steps[i], [a.target]: v })}\n`));
+  else io.write([`${key},${a.target}`, ...fc.values.map((v, i) => `${labels[i]},${+v.toPrecision(6)}`)].join('\n') + '\n');
+  if (typeof options.plot === 'string') {
+    const file = options.plot;
+    const n = history.values[0].length;
+    const temporal = history.times !== null && a.step !== null;
+    const xs = (t: number | null, i: number): string | number => (temporal && t !== null ? isoTime(t, a.step as DateStep) : history.firstRow + i);
+    const from = Math.max(0, n - Math.max(4 * horizon, 2 * a.period, 48));
+    const values: { x: string | number; value: number; series: string }[] = [];
+    for (let i = from; i < n; i++) values.push({ x: xs(history.times?.[i] ?? null, i), value: history.values[0][i], series: 'history' });
+    const lastT = history.times?.[n - 1] ?? null;
+    values.push({ x: xs(lastT, n - 1), value: history.values[0][n - 1], series: 'forecast' });
+    fc.values.forEach((v, h) => values.push({ x: temporal && lastT !== null ? isoTime(addSteps(lastT, a.step as DateStep, h + 1), a.step as DateStep) : history.firstRow + n + h, value: v, series: 'forecast' }));
+    const spec = { ...lineChart(values, temporal, a.target, ['history', 'forecast']), title: `${a.target}: ${horizon}-step forecast` };
+    await writePlot(file, spec);
+    io.note(`plot: ${file}`);
+  }
+}
+
+/** Writes a Vega-Lite spec as SVG (file.svg) or as the spec itself (file.json / .vl.json). */
+async function writePlot(file: string, spec: Record<string, unknown>): Promise<void> {
+  if (/\.json$/i.test(file)) {
+    fs.writeFileSync(file, JSON.stringify(spec, null, 1));
+    return;
+  }
+  if (!/\.svg$/i.test(file)) throw new UserError(`--plot ${file}: the picture is written as .svg (or the Vega-Lite spec as .json)`, 2);
+  const { vegaLiteToSvg } = await import('../../src/report/svg');
+  fs.writeFileSync(file, await vegaLiteToSvg(spec));
+}
+
+export const task = defineTask<TimeseriesOwnConfig, TimeseriesForecaster>({
+  name: 'timeseries',
+  description: 'time-series forecasting: sliding windows, one- and H-step forecasts, beside persistence and seasonal-naive baselines',
+  dataHelp: 'a CSV file with a header: a target column, optional feature columns and an optional date column, one row per step in time order (default: bundled Seattle daily weather, target temp_max)',
+  options: OPTIONS,
+  defaults: TIMESERIES_DEFAULTS,
+  metric: 'rmse',
+  examples: [
+    'rnn-train --task timeseries',
+    'rnn-train --task timeseries --data airline-passengers.csv --test-size 0.33',
+    'rnn-train --task timeseries --data daily-min-temperatures.csv --test-size 365',
+    'rnn-train --task timeseries --data weather.csv --target temp_max --features temp_min,wind --horizon 7',
+  ],
+  train: trainTimeseries,
+  load: (dir) => TimeseriesForecaster.load(dir),
+  predictOptions: [
+    { key: 'horizon', type: 'int', short: 'n', help: "steps to forecast past the end of the series (default: the model's horizon)" },
+    { key: 'data', type: 'string', valueName: 'file', help: 'CSV with the recent history (same columns as training); default: the end of the training series, or CSV on stdin' },
+    { key: 'plot', type: 'string', valueName: 'file', help: 'also draw history and forecast: FILE.svg (or the Vega-Lite spec as FILE.json)' },
+  ],
+  predictHelp: 'Continues the series past the end of its history (the training series, --data FILE, or CSV on stdin) and writes CSV: date (or step), forecast.',
+  predict: predictTimeseries,
+});
