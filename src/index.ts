@@ -7,3 +7,9 @@ export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend
 export type { BackendName } from './backend';
 export { fileSystem, saveModel, loadModel, writeFileAtomic, readModelArtifacts, writeModelArtifacts, registerFileSystemRouter } from './io/fs_handler';
 export * from './train';
+// The task contract and registry: every pipeline (sentiment, pos, charlm, ...) as a Task.
+export { defineTask } from './task';
+export type { Task, TaskConfig, TaskOption, TaskHooks, TaskResult, TaskFigure, TaskPredictor, PredictIO } from './task';
+export { COMMON_DEFAULTS, COMMON_OPTIONS, engineOptions } from './train/common';
+export type { CommonConfig } from './train/common';
+export { getTask, taskNames, registerTask } from '../tasks';
