@@ -160,7 +160,11 @@ export function parseSeries(text: string, file: string, options: ReadOptions = {
     dateIdx = header.findIndex((h, j) => body.slice(0, 20).every((r) => parseDate(r.cells[j], DATE_NAME.test(h)) !== null));
   }
   // Target: given, or the only numeric column besides the date.
-  const numericCols = header.map((_, j) => j).filter((j) => j !== dateIdx && body.slice(0, 20).every((r) => parseNumber(r.cells[j]) === null || !Number.isNaN(parseNumber(r.cells[j]))));
+  // (A column is numeric when most of its first values are numbers, so one bad cell is reported by its line below.)
+  const numericCols = header.map((_, j) => j).filter((j) => {
+    const seen = body.slice(0, 50).map((r) => parseNumber(r.cells[j])).filter((v) => v !== null);
+    return j !== dateIdx && seen.length > 0 && seen.filter((v) => !Number.isNaN(v)).length > seen.length / 2;
+  });
   let targetIdx: number;
   if (options.target !== undefined) targetIdx = resolveColumn(header, options.target, file, 'target');
   else {
