@@ -165,16 +165,17 @@ export function parseSeries(text: string, file: string, options: ReadOptions = {
     const seen = body.slice(0, 50).map((r) => parseNumber(r.cells[j])).filter((v) => v !== null);
     return j !== dateIdx && seen.length > 0 && seen.filter((v) => !Number.isNaN(v)).length > seen.length / 2;
   });
+  const featureIdx = (options.features ?? []).map((f) => resolveColumn(header, f, file, 'feature'));
   let targetIdx: number;
   if (options.target !== undefined) targetIdx = resolveColumn(header, options.target, file, 'target');
   else {
-    if (numericCols.length !== 1) {
-      throw new UserError(`${file}: ${numericCols.length ? `${numericCols.length} numeric columns (${numericCols.map((j) => header[j]).join(', ')})` : 'no numeric column'}; name the one to forecast with --target`);
+    const candidates = numericCols.filter((j) => !featureIdx.includes(j));
+    if (candidates.length !== 1) {
+      throw new UserError(`${file}: ${candidates.length ? `${candidates.length} numeric columns (${candidates.map((j) => header[j]).join(', ')})` : 'no numeric column'}; name the one to forecast with --target`);
     }
-    targetIdx = numericCols[0];
+    targetIdx = candidates[0];
   }
   if (targetIdx === dateIdx) throw new UserError(`${file}: the target column '${header[targetIdx]}' is also the date column`);
-  const featureIdx = (options.features ?? []).map((f) => resolveColumn(header, f, file, 'feature'));
   for (const j of featureIdx) {
     if (j === targetIdx || j === dateIdx) throw new UserError(`${file}: feature column '${header[j]}' is the ${j === targetIdx ? 'target' : 'date'} column`);
   }
