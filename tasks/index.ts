@@ -15,6 +15,7 @@ const asTask = (m: { task: unknown }): Task => m.task as Task<any, any> as Task;
 
 const REGISTRY = new Map<string, Loader>([
   ['sentiment', async () => asTask(await import('./sentiment'))],
+  ['charlm', async () => asTask(await import('./charlm'))],
   ['timeseries', async () => asTask(await import('./timeseries'))],
   ['pos', async () => asTask(await import('./pos'))],
 ]);
