@@ -24,3 +24,17 @@ export class CheckpointMismatchError extends Error {
     this.name = 'CheckpointMismatchError';
   }
 }
+
+/** A data-parallel worker thread failed (TrainOptions.workers); training stopped before applying the step. */
+export class WorkerCrashedError extends Error {
+  constructor(
+    message: string,
+    /** 1-based worker index (the main thread is shard 0). */
+    readonly worker: number,
+    /** The checkpoint holding the state before the failed step, if any. */
+    readonly checkpoint?: string,
+  ) {
+    super(message);
+    this.name = 'WorkerCrashedError';
+  }
+}

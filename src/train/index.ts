@@ -1,7 +1,8 @@
 /** The training engine: loop, optimizers, schedules, clipping, checkpoints, truncated BPTT. */
 export { train } from './train';
-export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors } from './types';
-export { TrainingDivergedError, CheckpointMismatchError } from './errors';
+export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors, Replica, ReplicaSource } from './types';
+export { TrainingDivergedError, CheckpointMismatchError, WorkerCrashedError } from './errors';
+export { ReplicaPool, shardRows, shardRange, shardSeed } from './parallel';
 export { StopSignal } from './stop';
 export { mixSeed, stepSeed, seededPermutation } from './rng';
 export { makeOptimizer, setLearningRate, getLearningRate, OPTIMIZERS } from './optimizers';

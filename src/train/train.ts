@@ -17,11 +17,13 @@ import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
 import { readCarried, readEma, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
-import { CheckpointMismatchError, TrainingDivergedError } from './errors';
+import { CheckpointMismatchError, TrainingDivergedError, WorkerCrashedError } from './errors';
 import { lossAndGrads } from './grads';
+import { ReplicaPool } from './parallel';
 import { makeOptimizer, setLearningRate } from './optimizers';
 import { stepSeed } from './rng';
 import { LrSchedule } from './schedules';
+import { UserError } from '../errors';
 import type { EpochInfo, LogRecord, MetricMode, Metrics, StepInfo, TrainOptions, TrainResult, TrainSpec } from './types';
 
 // Also importable from here (the CLI and tasks did before ./index existed); prefer './index'.
@@ -41,6 +43,7 @@ function resolveOptions(options: TrainOptions) {
     patience: 0,
     checkpointEvery: 0,
     logEvery: 10,
+    workers: 1,
     ...options,
     mode: options.mode ?? (options.minimize ? 'min' : 'auto'),
     maxDivergenceRatio: options.maxDivergenceRatio ?? options.divergenceRatio ?? 100,
@@ -52,6 +55,7 @@ function resolveOptions(options: TrainOptions) {
   if (!(o.clipNorm >= 0) || !(o.clipValue >= 0)) throw new Error(`clipNorm and clipValue must be ≥ 0 (0 disables), got ${o.clipNorm}, ${o.clipValue}`);
   if (!(o.ema >= 0 && o.ema < 1)) throw new Error(`ema must be in [0, 1) (0 disables), got ${o.ema}`);
   if (!(o.maxDivergenceRatio >= 0)) throw new Error(`maxDivergenceRatio must be ≥ 0 (0 disables), got ${o.maxDivergenceRatio}`);
+  if (!(Number.isInteger(o.workers) && o.workers >= 1)) throw new Error(`workers must be a positive integer, got ${String(o.workers)}`);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   const signal = options.signal;
   const shouldStop = options.shouldStop;
@@ -102,8 +106,10 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   };
   let stopped: TrainResult['stopped'] = 'completed';
   let started = false;
+  let pool: ReplicaPool | null = null;
 
   try {
+    if (o.workers > 1) pool = await startWorkers(spec, o.workers, vars);
     while (st.epoch < o.epochs && stopped === 'completed') {
       const epochStart = Date.now();
       const batches = spec.batches(st.epoch, st.seed);
@@ -111,7 +117,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       const totalSteps = o.epochs * batches.length;
       const firstStep = st.step;
       let examples = 0;
-      if (!started) log({ type: 'start', backend: tf.getBackend(), epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
+      if (!started) log({ type: 'start', backend: tf.getBackend(), workers: o.workers, epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
       started = true;
 
       while (st.step < batches.length) {
@@ -119,11 +125,8 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         // 1. learning rate
         const lr = schedule.lr(st.epoch, st.globalStep, totalSteps);
         setLearningRate(optimizer, lr);
-        // 2. forward + backward
-        seedDropout(stepSeed(st.seed, st.epoch, st.step));
-        const { value, grads } = lossAndGrads(() => spec.loss(batch, true), vars);
-        const loss = value.dataSync()[0];
-        value.dispose();
+        // 2. forward + backward (on one thread, or sharded over the workers)
+        const { loss, grads } = pool ? await parallelStep(pool, spec, batch, st, save, lastDir) : localStep(spec, batch, st, vars);
         // 3. clip (by value, then by global norm; the norm is measured either way)
         const byValue = o.clipValue > 0 ? clipByValue(grads, o.clipValue) : grads;
         const { grads: clipped, norm } = clipByGlobalNorm(byValue, o.clipNorm > 0 ? o.clipNorm : Infinity);
@@ -208,6 +211,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   } finally {
     optimizer.dispose();
     ema?.dispose();
+    await pool?.close();
   }
   log({ type: 'stop', reason: stopped, epoch: st.epoch, step: st.step, globalStep: st.globalStep });
   return {
@@ -222,6 +226,51 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
     lastDir,
     bestDir,
   };
+}
+
+/** Loss and gradients of a batch on this thread. */
+function localStep<B>(spec: TrainSpec<B>, batch: B, st: TrainingState, vars: tf.Variable[]): { loss: number; grads: tf.NamedTensorMap } {
+  seedDropout(stepSeed(st.seed, st.epoch, st.step));
+  const { value, grads } = lossAndGrads(() => spec.loss(batch, true), vars);
+  const loss = value.dataSync()[0];
+  value.dispose();
+  return { loss, grads };
+}
+
+/** Starts the data-parallel workers (TrainOptions.workers > 1) after checking the spec supports them. */
+async function startWorkers<B>(spec: TrainSpec<B>, workers: number, vars: tf.Variable[]): Promise<ReplicaPool> {
+  const task = typeof spec.artifacts?.task === 'string' ? `task '${spec.artifacts.task}'` : 'this TrainSpec';
+  if (!spec.replica || !spec.shard) {
+    throw new UserError(`workers ${workers}: ${task} does not support data-parallel training (it needs TrainSpec.replica and TrainSpec.shard); use workers 1`, 2);
+  }
+  if (spec.carried) throw new UserError(`workers ${workers}: ${task} carries states between batches (truncated BPTT), which data-parallel training cannot split; use workers 1`, 2);
+  return ReplicaPool.start(workers - 1, spec.replica, vars);
+}
+
+/**
+ * Loss and gradients of a batch over the workers. A failed worker ends the run:
+ * nothing of the step was applied, so DIR/last is saved at the step's start
+ * (resuming from it loses nothing) and the error says where.
+ */
+async function parallelStep<B>(
+  pool: ReplicaPool, spec: TrainSpec<B>, batch: B, st: TrainingState, save: (kind: 'last') => Promise<void>, lastDir: string | undefined,
+): Promise<{ loss: number; grads: tf.NamedTensorMap }> {
+  pool.position = ` at epoch ${st.epoch + 1}, step ${st.step + 1}`;
+  try {
+    return await pool.lossAndGrads(spec, batch, stepSeed(st.seed, st.epoch, st.step));
+  } catch (e) {
+    if (!(e instanceof WorkerCrashedError)) throw e;
+    let where = '';
+    if (lastDir) {
+      try {
+        await save('last');
+        where = `; the state before this step is saved in ${lastDir} (resume from it)`;
+      } catch (saveError) {
+        where = `; saving ${lastDir} also failed (${(saveError as Error).message}), the last good checkpoint there is kept`;
+      }
+    }
+    throw new WorkerCrashedError(`${e.message}${where}`, e.worker, lastDir);
+  }
 }
 
 /** Exponential moving average of the trainable weights (TrainOptions.ema). */

@@ -42,6 +42,45 @@ export interface TrainSpec<B> {
   carried?: CarriedTensors;
   /** Called after the last step of every epoch, e.g. to free the epoch's batch tensors or reset carried states. */
   onEpochDone?: (epoch: number, batches: B[]) => void;
+  /**
+   * Data-parallel training (TrainOptions.workers > 1): how a worker thread builds
+   * its copy of the model and loss. The engine overwrites the replica's trainable
+   * weights with the main model's before every step, so only the architecture
+   * (trainable weights in the same order and shapes) must match, not the init.
+   */
+  replica?: ReplicaSource;
+  /**
+   * Data-parallel training: shard `i` of `n` of a batch (i = 0 runs on the main
+   * thread with `loss`, the others in workers with the replica's loss, so shards
+   * i ≥ 1 must be structured-cloneable: plain arrays and typed arrays, no tensors).
+   * An empty shard (lossWeight 0) is skipped. `shardRows` in ./parallel splits
+   * every per-example array field of a batch.
+   */
+  shard?: (batch: B, i: number, n: number) => B;
+  /**
+   * Data-parallel training: the denominator of the loss's mean over a (sharded)
+   * batch, so shard gradients combine as Σ wᵢ·gᵢ with wᵢ = lossWeight(shardᵢ) /
+   * Σ lossWeight (exactly the full-batch mean gradient). Default batchSize; a loss
+   * averaged over tokens should return the shard's token count.
+   */
+  lossWeight?: (batch: B) => number;
+}
+
+/** Where a worker thread finds a task's replica builder: `require(module)[exportName](args)`. */
+export interface ReplicaSource {
+  /** Absolute path of a module the worker can require (typically the task's replica.ts/.js: pass `__filename` or a path.join(__dirname, ...)). */
+  module: string;
+  /** Name of the exported builder. Default 'buildReplica'. */
+  exportName?: string;
+  /** Structured-cloneable arguments for the builder (the task config, vocabulary size...). */
+  args?: unknown;
+}
+
+/** What a replica builder returns (possibly as a Promise): the model and loss of one worker thread. */
+export interface Replica<B> {
+  model: tf.LayersModel;
+  /** Same contract as TrainSpec.loss, on the shards this worker receives. */
+  loss: (batch: B, training: boolean) => tf.Scalar;
 }
 
 /** Tensors a task carries between batches (see TrainSpec.carried). */
@@ -110,6 +149,15 @@ export interface TrainOptions {
   onLog?: (record: LogRecord) => void;
   /** Emit a 'step' log record every this many steps. Default 10. */
   logEvery?: number;
+  /**
+   * Data-parallel training over this many threads: every batch is split into
+   * `workers` shards (TrainSpec.shard); the main thread computes shard 0 and
+   * workers − 1 worker_threads (each holding a TrainSpec.replica) the others; the
+   * gradients are combined exactly (shard-size weights, fixed order: bitwise
+   * reproducible for a given worker count) and the main thread steps the
+   * optimizer. Needs TrainSpec.replica and .shard; not with TrainSpec.carried. Default 1.
+   */
+  workers?: number;
 
   /** @deprecated use checkpointDir */
   outDir?: string;
@@ -165,7 +213,7 @@ export interface EpochInfo {
 export type LogRecord =
   | ({ type: 'step' } & StepInfo)
   | ({ type: 'epoch' } & EpochInfo)
-  | { type: 'start'; backend: string; epochs: number; stepsPerEpoch: number; seed: number; resumedFrom?: string; epoch: number; step: number }
+  | { type: 'start'; backend: string; workers?: number; epochs: number; stepsPerEpoch: number; seed: number; resumedFrom?: string; epoch: number; step: number }
   | { type: 'checkpoint'; dir: string; kind: 'last' | 'best'; epoch: number; step: number; globalStep: number }
   | { type: 'stop'; reason: TrainResult['stopped']; epoch: number; step: number; globalStep: number }
   | { type: 'diverged'; message: string; epoch: number; step: number; loss: number; gradNorm: number };

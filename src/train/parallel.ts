@@ -1,0 +1,257 @@
+/**
+ * Data-parallel training on worker threads (TrainOptions.workers): the main
+ * thread and `n − 1` workers each compute the gradients of one shard of a batch;
+ * the main thread combines them and steps the optimizer.
+ *
+ *   main:    write weights → post shards 1..n−1 → compute shard 0 → wait → combine
+ *   worker:  read weights  → loss & grads of its shard → write grads → 'done'
+ *
+ * The exchange goes through SharedArrayBuffers (one for the weights, one per
+ * worker for its gradients), so a step posts only the shard and a few numbers.
+ * Gradients combine as Σᵢ wᵢ·gᵢ (wᵢ = the shard's share of the batch), summed in
+ * float64 in shard order: the full-batch mean gradient within float32 rounding,
+ * bitwise reproducible for a given worker count. Workers hold no optimizer state,
+ * so checkpoints, resume and weight averaging stay on the main thread unchanged.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Worker } from 'worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { seedDropout } from '../../layers/random';
+import { WorkerCrashedError } from './errors';
+import { lossAndGrads } from './grads';
+import { mixSeed } from './rng';
+import type { ReplicaSource, TrainSpec } from './types';
+
+/** What the main thread sends a worker at start (workerData). */
+export interface WorkerInit {
+  /** This worker's 1-based index. */
+  index: number;
+  /** The tfjs backend to select (the main thread's). */
+  backend: string;
+  replica: ReplicaSource;
+  /** Shapes of the trainable weights, in order (the replica must match). */
+  shapes: number[][];
+  /** Float32 weights of all trainable variables, concatenated in order. */
+  weights: SharedArrayBuffer;
+  /** Float32 gradients this worker writes, same layout. */
+  grads: SharedArrayBuffer;
+}
+
+/** Messages worker → main. */
+export type WorkerReply = { type: 'ready' } | { type: 'done'; loss: number; ms: number } | { type: 'error'; message: string };
+
+/** The shard of a step sent to a worker. */
+export interface StepRequest {
+  type: 'step';
+  batch: unknown;
+  /** Dropout seed of this shard. */
+  seed: number;
+}
+
+/** Splits row-major per-example data: rows [⌊i·rows/n⌋, ⌊(i+1)·rows/n⌋). */
+export function shardRange(rows: number, i: number, n: number): [number, number] {
+  return [Math.floor((i * rows) / n), Math.floor(((i + 1) * rows) / n)];
+}
+
+/**
+ * Shard i of n of a batch whose per-example fields are arrays (or typed arrays)
+ * of length `rows`: those are sliced, every other field is copied as is.
+ * E.g. `shard: (b, i, n) => shardRows(b, i, n, b.labels.length)`.
+ */
+export function shardRows<B extends object>(batch: B, i: number, n: number, rows: number): B {
+  const [a, b] = shardRange(rows, i, n);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(batch)) {
+    const perRow = (Array.isArray(v) || (ArrayBuffer.isView(v) && !(v instanceof DataView))) && (v as ArrayLike<unknown>).length === rows;
+    out[k] = perRow ? (v as unknown[]).slice(a, b) : v;
+  }
+  return out as B;
+}
+
+/** The dropout seed of shard i of a step (shard 0: the step's own seed, as with one worker). */
+export const shardSeed = (stepSeed: number, i: number): number => (i === 0 ? stepSeed : mixSeed(stepSeed, i, 0x5a4d));
+
+/** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
+function workerEntry(): string {
+  const candidates = ['replica_worker.js', 'replica_worker.ts'].map((f) => path.join(__dirname, f));
+  const found = candidates.find((f) => fs.existsSync(f));
+  if (!found) throw new Error(`data-parallel worker script not found (looked for ${candidates.join(', ')})`);
+  return found;
+}
+
+/**
+ * Bootstrap run in each worker: when the worker script is TypeScript (tests run
+ * the sources), compile .ts modules on require with the project's TypeScript.
+ */
+const BOOTSTRAP = `
+const { workerData } = require('worker_threads');
+const entry = workerData.entry;
+if (entry.endsWith('.ts')) {
+  const fs = require('fs');
+  const ts = require(require.resolve('typescript', { paths: [entry] }));
+  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true, sourceMap: false };
+  require.extensions['.ts'] = (m, file) => m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file }).outputText, file);
+}
+require(entry);
+`;
+
+interface Pending {
+  resolve: (r: { loss: number; ms: number }) => void;
+  reject: (e: Error) => void;
+}
+
+/** The worker threads of a data-parallel run and their shared buffers. */
+export class ReplicaPool {
+  private failure: WorkerCrashedError | null = null;
+  private closing = false;
+  private readonly pending: (Pending | null)[];
+  private readonly weightView: Float32Array;
+  private readonly gradViews: Float32Array[];
+  private readonly offsets: number[];
+  /** Where the failed step was, for the error message. */
+  position = '';
+
+  private constructor(
+    private readonly workers: Worker[],
+    private readonly vars: tf.Variable[],
+    weights: SharedArrayBuffer,
+    grads: SharedArrayBuffer[],
+    private readonly source: ReplicaSource,
+  ) {
+    this.pending = workers.map(() => null);
+    this.weightView = new Float32Array(weights);
+    this.gradViews = grads.map((g) => new Float32Array(g));
+    this.offsets = [0];
+    for (const v of vars) this.offsets.push(this.offsets[this.offsets.length - 1] + v.size);
+  }
+
+  /** Starts `count` workers, each building the replica; resolves when all are ready. */
+  static async start(count: number, source: ReplicaSource, vars: tf.Variable[]): Promise<ReplicaPool> {
+    const total = vars.reduce((s, v) => s + v.size, 0);
+    const weights = new SharedArrayBuffer(4 * total);
+    const grads = Array.from({ length: count }, () => new SharedArrayBuffer(4 * total));
+    const entry = workerEntry();
+    const workers = grads.map((g, k) => {
+      const init: WorkerInit & { entry: string } = { entry, index: k + 1, backend: tf.getBackend(), replica: source, shapes: vars.map((v) => v.shape), weights, grads: g };
+      return new Worker(BOOTSTRAP, { eval: true, workerData: init });
+    });
+    const pool = new ReplicaPool(workers, vars, weights, grads, source);
+    const ready = workers.map(
+      (w, k) =>
+        new Promise<void>((resolve, reject) => {
+          pool.pending[k] = { resolve: () => resolve(), reject };
+        }),
+    );
+    workers.forEach((w, k) => pool.listen(w, k));
+    try {
+      await Promise.all(ready);
+    } catch (e) {
+      await pool.close();
+      throw e;
+    }
+    return pool;
+  }
+
+  get size(): number {
+    return this.workers.length;
+  }
+
+  private listen(w: Worker, k: number): void {
+    const what = `data-parallel worker ${k + 1} (replica ${this.source.module}#${this.source.exportName ?? 'buildReplica'})`;
+    w.on('message', (m: WorkerReply) => {
+      const p = this.pending[k];
+      this.pending[k] = null;
+      if (m.type === 'error') this.fail(k, `${what} failed${this.position}: ${m.message}`, p);
+      else p?.resolve(m.type === 'done' ? { loss: m.loss, ms: m.ms } : { loss: 0, ms: 0 });
+    });
+    w.on('error', (e) => this.fail(k, `${what} crashed${this.position}: ${e.message}`, this.pending[k]));
+    w.on('exit', (code) => {
+      if (!this.closing) this.fail(k, `${what} exited unexpectedly with code ${code}${this.position}`, this.pending[k]);
+    });
+  }
+
+  private fail(k: number, message: string, p: Pending | null): void {
+    this.pending[k] = null;
+    if (!this.failure) this.failure = new WorkerCrashedError(message, k + 1);
+    p?.reject(this.failure);
+    // A dead worker cannot take part in any later step: fail the others' pending steps too.
+    this.pending.forEach((q, j) => {
+      this.pending[j] = null;
+      q?.reject(this.failure as WorkerCrashedError);
+    });
+  }
+
+  /** Copies the main model's trainable weights into the shared buffer the workers read. */
+  private writeWeights(): void {
+    this.vars.forEach((v, i) => this.weightView.set(v.dataSync() as Float32Array, this.offsets[i]));
+  }
+
+  /**
+   * Loss and gradients of one batch, split into size + 1 shards. `local` computes
+   * shard 0 on this thread. Returns the combined loss and gradients (named by the
+   * main model's variables; the caller disposes them).
+   */
+  async lossAndGrads<B>(spec: TrainSpec<B>, batch: B, stepSeed: number): Promise<{ loss: number; grads: tf.NamedTensorMap; ms: number[] }> {
+    if (this.failure) throw this.failure;
+    const n = this.size + 1;
+    const shards = Array.from({ length: n }, (_, i) => (spec.shard as NonNullable<TrainSpec<B>['shard']>)(batch, i, n));
+    const weightOf = spec.lossWeight ?? spec.batchSize;
+    const w = shards.map((s) => weightOf(s));
+    const W = w.reduce((a, b) => a + b, 0);
+    if (!(W > 0)) throw new Error(`TrainSpec.shard / lossWeight: the shards of a batch have total weight ${W} (expected > 0)`);
+    this.writeWeights();
+    const remote: Promise<{ loss: number; ms: number }>[] = [];
+    for (let i = 1; i < n; i++) {
+      if (w[i] === 0) {
+        remote.push(Promise.resolve({ loss: 0, ms: 0 }));
+        continue;
+      }
+      remote.push(new Promise((resolve, reject) => (this.pending[i - 1] = { resolve, reject })));
+      const req: StepRequest = { type: 'step', batch: shards[i], seed: shardSeed(stepSeed, i) };
+      this.workers[i - 1].postMessage(req);
+    }
+    const all = Promise.all(remote);
+    all.catch(() => undefined); // handled below; keeps a rejection during shard 0 from being reported as unhandled
+    const t0 = performance.now();
+    let localLoss = 0;
+    let localGrads: Float32Array[] | null = null;
+    if (w[0] > 0) {
+      seedDropout(stepSeed);
+      const { value, grads } = lossAndGrads(() => spec.loss(shards[0], true), this.vars);
+      localLoss = value.dataSync()[0];
+      localGrads = this.vars.map((v) => grads[v.name].dataSync() as Float32Array);
+      value.dispose();
+      tf.dispose(Object.values(grads));
+    }
+    const localMs = performance.now() - t0;
+    const results = await all;
+    // Σ wᵢ/W · gᵢ in float64, in shard order.
+    const total = this.offsets[this.offsets.length - 1];
+    const acc = new Float64Array(total);
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      if (w[i] === 0) continue;
+      const f = w[i] / W;
+      loss += f * (i === 0 ? localLoss : results[i - 1].loss);
+      if (i === 0) {
+        (localGrads as Float32Array[]).forEach((g, k) => {
+          const off = this.offsets[k];
+          for (let j = 0; j < g.length; j++) acc[off + j] += f * g[j];
+        });
+      } else {
+        const g = this.gradViews[i - 1];
+        for (let j = 0; j < total; j++) acc[j] += f * g[j];
+      }
+    }
+    const grads: tf.NamedTensorMap = {};
+    this.vars.forEach((v, k) => (grads[v.name] = tf.tensor(Float32Array.from(acc.subarray(this.offsets[k], this.offsets[k + 1])), v.shape)));
+    return { loss, grads, ms: [localMs, ...results.map((r) => r.ms)] };
+  }
+
+  /** Stops every worker. */
+  async close(): Promise<void> {
+    this.closing = true;
+    await Promise.all(this.workers.map((w) => w.terminate()));
+  }
+}
