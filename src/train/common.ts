@@ -40,6 +40,12 @@ export interface CommonConfig {
   out: string;
   /** Resume from a checkpoint directory (e.g. OUT/last). */
   resume?: string;
+  /**
+   * Threads computing each batch (data-parallel: the main thread and workers − 1
+   * worker threads each take a shard; same result as 1 within float32 rounding).
+   * Only tasks that describe a replica support more than 1 (see TrainSpec.replica).
+   */
+  workers: number;
 }
 
 /** Engine defaults; each task overrides what suits it in its `defaults`. */
@@ -55,6 +61,7 @@ export const COMMON_DEFAULTS: CommonConfig = {
   ema: 0,
   seed: 1,
   out: 'runs/model',
+  workers: 1,
 };
 
 /** The common options as the CLI offers them for every task (help text; defaults come from the task). */
@@ -72,6 +79,7 @@ export const COMMON_OPTIONS: TaskOption[] = [
   { key: 'seed', type: 'int', min: 0, help: 'random seed (initialization, batch order, dropout)' },
   { key: 'out', type: 'string', valueName: 'dir', help: 'checkpoint directory (OUT/best, OUT/last)' },
   { key: 'resume', type: 'string', valueName: 'dir', help: 'continue training from a checkpoint (e.g. OUT/last)' },
+  { key: 'workers', type: 'int', min: 1, max: 16, valueName: 'n', help: 'threads splitting every batch (data-parallel; tasks with a replica)' },
 ];
 
 /**
@@ -90,6 +98,7 @@ export function engineOptions(config: CommonConfig, hooks: TaskHooks, extra: Par
     patience: config.patience,
     checkpointDir: config.out,
     resume: config.resume,
+    workers: config.workers ?? 1,
     onStep: hooks.onStep,
     onEpochEnd: hooks.onEpochEnd,
     signal: hooks.signal,

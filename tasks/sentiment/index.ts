@@ -18,9 +18,11 @@ import { bundledData } from '../../src/paths';
 import { readArtifacts } from '../../src/train/checkpoint';
 import { train, TrainResult } from '../../src/train';
 import { engineOptions } from '../../src/train/common';
+import { shardRows } from '../../src/train/parallel';
 import type { TaskHooks } from '../../src/task';
 import { SENTIMENT_DEFAULTS, SentimentConfig } from './config';
 import { buildSentimentModel } from './model';
+import { sentimentLoss, sentimentReplica } from './replica';
 
 export { SENTIMENT_DEFAULTS } from './config';
 export type { SentimentConfig, SentimentOptions } from './config';
@@ -165,11 +167,10 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   const training = await train<SequenceBatch>(
     {
       model,
-      loss: (b, training) =>
-        tf.tidy(() => {
-          const logits = model.apply(tf.tensor2d(b.ids, undefined, 'int32'), { training }) as tf.Tensor2D;
-          return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(b.labels, 'int32'), labels.length), logits) as tf.Scalar;
-        }),
+      loss: sentimentLoss(model, labels.length),
+      // data-parallel workers (--workers n): each builds this model and takes a shard of every batch
+      replica: sentimentReplica({ config, vocabSize: vocab.size, numLabels: labels.length }),
+      shard: (b, i, n) => shardRows(b, i, n, b.labels.length),
       batches: (epoch, seed) => withWordDropout(bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }), config.wordDropout, seed * 1000 + epoch),
       batchSize: (b) => b.labels.length,
       evaluate: () => {

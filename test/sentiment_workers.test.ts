@@ -1,0 +1,52 @@
+/**
+ * The sentiment task with data-parallel workers (--workers 2): the same weights
+ * as one worker within float32 rounding on a tiny three-class set with sentences
+ * of different lengths (shards keep the batch's padding; masks hide it).
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { loadModel } from '../src/io/fs_handler';
+import { trainSentiment } from '../tasks/sentiment';
+import { task } from '../tasks/sentiment/task';
+import { toleranceRatio, useBackend } from './helpers/backends';
+
+const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-sentiment-workers-'));
+
+beforeAll(async () => useBackend('wasm'));
+
+test('2 workers train the sentiment model to the weights of 1 (bidirectional, mean pooling, variable lengths)', async () => {
+  const d = tmp();
+  const words: Record<string, string[]> = { pos: ['great', 'lovely', 'superb'], neg: ['awful', 'dull', 'bad'], neu: ['released', 'on', 'tuesday'] };
+  const rows: string[] = ['text,mood'];
+  for (let i = 0; i < 30; i++) {
+    for (const [label, ws] of Object.entries(words)) rows.push(`"the film${' really'.repeat(i % 4)}, ${ws[i % 3]} ${ws[(i + 1) % 3]}",${label}`);
+  }
+  fs.writeFileSync(path.join(d, 'reviews.csv'), rows.join('\n'));
+  const base = {
+    data: path.join(d, 'reviews.csv'), hidden: 8, embeddingDim: 8, bidirectional: true, pooling: 'mean' as const,
+    pretrained: 'none' as const, lexicon: 'none' as const, dropout: 0, wordDropout: 0, ema: 0,
+    epochs: 2, patience: 0, lr: 1e-2, batchSize: 12, seed: 3,
+  };
+  const weights = async (out: string): Promise<number[]> => {
+    const m = await loadModel(path.join(out, 'last'));
+    const w = m.getWeights().flatMap((t) => Array.from(t.dataSync()));
+    m.dispose();
+    return w;
+  };
+  const one = tmp();
+  const n0 = tf.memory().numTensors;
+  const r1 = await trainSentiment({ ...base, out: one });
+  const n1 = tf.memory().numTensors;
+  const two = tmp();
+  const r2 = await trainSentiment({ ...base, out: two, workers: 2 });
+  // workers add no tensors on the main thread (whatever a run keeps, e.g. tfjs' cached scalars, it keeps with 1 worker too)
+  expect(tf.memory().numTensors - n1).toBeLessThanOrEqual(n1 - n0);
+  expect(r2.training.globalStep).toBe(r1.training.globalStep);
+  expect(toleranceRatio(await weights(two), await weights(one), 1e-5, 1e-4)).toBeLessThanOrEqual(1);
+  expect(r2.dev.accuracy).toBeCloseTo(r1.dev.accuracy, 5);
+  expect(JSON.parse(fs.readFileSync(path.join(two, 'last', 'config.json'), 'utf8')).training.workers).toBe(2);
+  // the task's option list offers it through the common options (the CLI's --workers)
+  expect(task.defaults.workers).toBe(1);
+});
