@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs';
 import { useBackend } from './helpers/backends';
 import { task, TimeseriesForecaster } from '../tasks/timeseries';
 import type { PredictIO } from '../src/task';
+import { straightAndResumed } from './helpers/task_resume';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-ts-task-'));
 const SMALL = { hidden: 4, epochs: 2, patience: 0, batchSize: 16 };
@@ -144,10 +145,17 @@ test('features: several input series predicting one (direct, H = 2)', async () =
   const r = await task.train({ ...SMALL, data: monthlyCsv(SERIES, price), features: ['price'], horizon: 2, out: tmp() });
   expect(r.notes.join('\n')).toMatch(/rows of 'sales' \+ price/);
   expect(r.summary).toMatchObject({ horizon: 2, counts: { testOrigins: 23 } });
+  expect(r.summary?.testRmseByStep).toEqual([expect.any(Number), expect.any(Number)]);
+  expect(r.report.join('\n')).toMatch(/test RMSE by steps ahead: 1: \d+\.\d{3}, 2: \d+\.\d{3}/);
   const p = await task.load(r.modelDir);
   const io = memoryIO();
   await task.predict(p, io, {});
   expect(io.out.join('').trim().split('\n')).toHaveLength(3);
   await expect(task.predict(p, memoryIO(), { horizon: 3 })).rejects.toThrow(/needs future values of the features/);
   p.dispose();
+});
+
+test('resume: interrupted after 3 steps and resumed from OUT/last = uninterrupted (defaults, tiny sizes)', async () => {
+  const { weights } = await straightAndResumed(task as never, { data: monthlyCsv(SERIES), hidden: 4, epochs: 3, patience: 0, batchSize: 16 }, 3);
+  expect(weights[1]).toEqual(weights[0]);
 });

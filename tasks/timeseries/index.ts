@@ -373,6 +373,8 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
       ...baselineNames.map(([k, label]) => ({ name: label, e: baselines[k] })),
     ]),
   ];
+  const byStep = Array.from({ length: H }, (_, h) => rmse(testActual.map((a) => a[h]), testPred.map((p) => p[h])));
+  if (H > 1) report.push(`test RMSE by steps ahead: ${byStep.map((v, h) => `${h + 1}: ${v.toFixed(3)}`).join(', ')}`);
   const beaten = (['persistence', 'seasonalGrowth'] as const).filter((k) => baselines[k] && test.rmse >= (baselines[k] as RegressionErrors).rmse);
   if (beaten.length) report.push(`note: the model does not beat ${beaten.join(' and ')} on test RMSE`);
 
@@ -409,6 +411,7 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
       window,
       horizon: H,
       strategy: config.strategy,
+      testRmseByStep: byStep,
       counts: { rows: y.length, train: split.trainEnd, validation: split.validEnd - split.trainEnd, test: split.n - split.validEnd, trainWindows: trainO.length, testOrigins: testO.length },
     },
     figures,
