@@ -74,7 +74,7 @@ describe.each(TEST_BACKENDS)('T = 1 and B = 1 on %s', (backend) => {
     expectClose('dx', gF.grads[x.name], gA.grads[x.name], 1e-5, 1e-4);
     fused.trainableWeights.forEach((w, i) => {
       const wa = auto.trainableWeights[i];
-      expectClose(`d ${w.name}`, gF.grads[w.read().name], gA.grads[wa.read().name], 1e-5, 1e-4);
+      expectClose(`d ${w.name}`, gF.grads[(w.read() as tf.Variable).name], gA.grads[(wa.read() as tf.Variable).name], 1e-5, 1e-4);
     });
     tf.dispose([gF.value, gA.value, ...Object.values(gF.grads), ...Object.values(gA.grads), ...Rs, x]);
     fused.dispose();
