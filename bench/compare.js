@@ -31,7 +31,7 @@ function load(file) {
 }
 
 function keyOf(r) {
-  const extra = r.threads != null ? ` ${r.threads}t` : r.resetAfter != null ? ` resetAfter=${r.resetAfter}` : '';
+  const extra = (r.threads != null ? ` ${r.threads}t` : r.resetAfter != null ? ` resetAfter=${r.resetAfter}` : '') + (r.workers > 1 ? ` ${r.workers} workers` : '');
   return `${r.cell} ${r.config} ${r.impl}${extra}`;
 }
 

@@ -50,6 +50,7 @@ function makeProgram() {
       if (d.length !== 4 || !d.every((n) => Number.isInteger(n) && n > 0)) throw new Error(`--dims wants four positive integers B,T,D,H, got '${v}'`);
       return d;
     })
+    .option('--workers <list>', 'data-parallel worker counts for the fused rows (1 = one thread; n > 1 = the engine\'s ReplicaPool)', parseList(null, 'workers'), ['1', '2'])
     .option('--warmup <n>', 'untimed calls before timing (the first compiles/allocates)', parseIntOpt, 2)
     .option('--iters <n>', 'maximum timed iterations per measurement', parseIntOpt, 20)
     .option('--min-iters <n>', 'minimum timed iterations (unless one call exceeds the budget)', parseIntOpt, 3)
@@ -88,6 +89,26 @@ function timeIt(fn, o) {
   for (let i = 0; i < n; i++) {
     const t0 = performance.now();
     fn();
+    times.push(performance.now() - t0);
+  }
+  return { ms: median(times), minMs: Math.min(...times), n };
+}
+
+/** timeIt for an async step (the data-parallel rows). */
+async function timeItAsync(fn, o) {
+  const budgetMs = o.budget * 1000;
+  let last = 0;
+  for (let i = 0; i < Math.max(1, o.warmup); i++) {
+    const t0 = performance.now();
+    await fn();
+    last = performance.now() - t0;
+    if (last > budgetMs) break;
+  }
+  const n = Math.max(last > budgetMs ? 1 : Math.max(1, o.minIters), Math.min(o.iters, Math.floor(budgetMs / Math.max(last, 1e-3))));
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    await fn();
     times.push(performance.now() - t0);
   }
   return { ms: median(times), minMs: Math.min(...times), n };
@@ -189,6 +210,50 @@ async function measureTf(tf, model, x, o) {
   }
 }
 
+/**
+ * A data-parallel training step of the fused model over `workers` threads, as
+ * train({ workers }) runs it: the batch split in row shards, the main thread
+ * computing shard 0 while workers − 1 worker threads compute the others, the
+ * gradients combined through shared buffers, one Adam step on the main thread.
+ * Also the median time of the slowest shard's gradient computation (the rest of
+ * the step is the exchange: weights out, gradients in, the sum, Adam).
+ */
+async function measureParallel(tf, R, c, workers, o) {
+  const { ReplicaPool } = require(path.join(__dirname, '..', 'dist', 'src', 'train', 'parallel.js'));
+  const { shardLoss } = require('./replica');
+  const model = projectModel(tf, R, c, 'fused', o);
+  const vars = model.trainableWeights.map((w) => w.read());
+  const x = tf.randomNormal([c.B, c.T, c.D], 0, 1, 'float32', 1);
+  const optimizer = tf.train.adam(1e-3);
+  const spec = {
+    loss: shardLoss(tf, model, x),
+    shard: (b, i, n) => ({ start: b.start + Math.floor((i * (b.end - b.start)) / n), end: b.start + Math.floor(((i + 1) * (b.end - b.start)) / n) }),
+    batchSize: (b) => b.end - b.start,
+  };
+  const replica = { module: path.join(__dirname, 'replica.js'), args: { c, implementation: 'fused', gruResetAfter: !!o.gruResetAfter, seed: 2 } };
+  let pool;
+  const computeMs = [];
+  try {
+    pool = await ReplicaPool.start(workers - 1, replica, vars);
+    const step = async () => {
+      const { grads, ms } = await pool.lossAndGrads(spec, { start: 0, end: c.B }, 1);
+      optimizer.applyGradients(grads);
+      tf.dispose(Object.values(grads));
+      computeMs.push(Math.max(...ms));
+    };
+    await step(); // creates Adam's slots
+    const before = tf.memory().numTensors;
+    const train = await timeItAsync(step, o);
+    const leaked = tf.memory().numTensors - before;
+    return { train, computeMs: median(computeMs.slice(-train.n)), leaked };
+  } finally {
+    if (pool) await pool.close();
+    optimizer.dispose();
+    x.dispose();
+    model.dispose();
+  }
+}
+
 function round(x, digits = 3) {
   if (x == null || !Number.isFinite(x)) return null;
   const f = 10 ** digits;
@@ -204,6 +269,7 @@ function record(c, impl, backend, m, extra = {}) {
     config: c.config,
     impl,
     backend,
+    workers: 1,
     ...extra,
     trainMs: round(trainMs),
     inferMs: round(inferMs),
@@ -252,6 +318,24 @@ async function runTfCase(tf, R, c, impls, backend, o, log) {
         out.push({ cell: c.cell, config: c.config, impl, backend, error: e.message.split('\n')[0] });
       } finally {
         if (model) model.dispose();
+      }
+      if (impl !== 'fused') continue;
+      for (const w of o.workers.map(Number).filter((k) => k > 1)) {
+        log(`  ${c.cell} ${c.config} fused, ${w} workers ...`);
+        try {
+          const m = await measureParallel(tf, R, c, w, o);
+          const extra = c.base === 'gru' ? { resetAfter: !!o.gruResetAfter } : {};
+          out.push(
+            record(c, impl, backend, { trainMs: m.train.ms, trainMinMs: m.train.minMs, trainN: m.train.n, leakedTensors: m.leaked }, {
+              ...extra,
+              workers: w,
+              // median ms of the slowest shard's forward + backward; the rest of trainMs is the exchange and Adam
+              computeMs: round(m.computeMs),
+            }),
+          );
+        } catch (e) {
+          out.push({ cell: c.cell, config: c.config, impl, backend, workers: w, error: e.message.split('\n')[0] });
+        }
       }
     }
   } finally {
@@ -310,10 +394,10 @@ function runTorch(cases, backendTag, o, log) {
 /** Adds trainRatio / inferRatio (time ÷ the fused time of the same case). */
 function addRatios(records) {
   for (const rec of records) {
-    const fused = records.find((f) => f.cell === rec.cell && f.config === rec.config && f.impl === 'fused' && f.trainMs != null);
+    const fused = records.find((f) => f.cell === rec.cell && f.config === rec.config && f.impl === 'fused' && f.workers === 1 && f.trainMs != null);
     if (!fused || rec.trainMs == null) continue;
     rec.trainRatio = round(rec.trainMs / fused.trainMs, 2);
-    rec.inferRatio = round(rec.inferMs / fused.inferMs, 2);
+    rec.inferRatio = rec.inferMs == null ? null : round(rec.inferMs / fused.inferMs, 2);
   }
 }
 
@@ -327,7 +411,7 @@ function fmt(x, digits) {
 function formatTable(records) {
   const header = ['cell', 'config', 'impl', 'train ms', '×fused', 'infer ms', '×fused', 'train GF/s', 'infer GF/s', 'peak MB'];
   const rows = records.map((r) => {
-    const impl = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : r.impl;
+    const impl = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : r.workers > 1 ? `${r.impl} ${r.workers} workers` : r.impl;
     if (r.error) return [CELLS[r.cell]?.label ?? r.cell, r.config, impl, `error: ${r.error}`];
     return [
       CELLS[r.cell]?.label ?? r.cell,
@@ -361,7 +445,7 @@ function formatTable(records) {
 /** Orders records as cases × IMPLS (pytorch rows by thread count). */
 function sortRecords(records, cases) {
   const caseIdx = (r) => cases.findIndex((c) => c.cell === r.cell && c.config === r.config);
-  return [...records].sort((a, b) => caseIdx(a) - caseIdx(b) || IMPLS.indexOf(a.impl) - IMPLS.indexOf(b.impl) || (a.threads ?? 0) - (b.threads ?? 0));
+  return [...records].sort((a, b) => caseIdx(a) - caseIdx(b) || IMPLS.indexOf(a.impl) - IMPLS.indexOf(b.impl) || (a.workers ?? 1) - (b.workers ?? 1) || (a.threads ?? 0) - (b.threads ?? 0));
 }
 
 // ---------------------------------------------------------------------------
@@ -413,6 +497,7 @@ async function main(argv = process.argv) {
     [
       `ms = median of up to ${o.iters} timed calls (at least ${o.minIters}, ~${o.budget}s budget each) after ${o.warmup} warm-up calls`,
       `train = forward + mean-square loss over the output sequence + backward + Adam; infer = forward, output read back`,
+      `fused n workers = the same step split over n threads as train({ workers: n }) runs it (shards, shared-buffer exchange, one Adam step)`,
       `×fused = time ÷ the fused path's time; GF/s = matmul FLOPs ÷ time, forward = Σ 2·B·T·G·H·(Din+H) over layers and directions, train = 3 × forward`,
       `peak MB = max tf.memory().numBytes during one training step (PyTorch: not measured)`,
     ].join('\n'),
@@ -443,4 +528,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { main, makeProgram, timeIt, median, formatTable, projectModel, tfjsLayersModel };
+module.exports = { main, makeProgram, timeIt, timeItAsync, median, formatTable, projectModel, tfjsLayersModel };

@@ -42,7 +42,7 @@ test('bench/run.js --json runs every tfjs implementation on tiny shapes; compare
   const run = () =>
     execFileSync(
       process.execPath,
-      ['bench/run.js', '--backend', 'cpu', '--json', '--dims', '2,3,4,5', '--warmup', '1', '--iters', '1', '--min-iters', '1', '--no-torch'],
+      ['bench/run.js', '--backend', 'cpu', '--json', '--dims', '2,3,4,5', '--warmup', '1', '--iters', '1', '--min-iters', '1', '--no-torch', '--workers', '1'],
       { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
   const out = run();
@@ -57,6 +57,7 @@ test('bench/run.js --json runs every tfjs implementation on tiny shapes; compare
     expect(r.peakBytes).toBeGreaterThan(0);
     expect(typeof r.gflops).toBe('number');
     expect(r.leakedTensors).toBeUndefined();
+    expect(r.workers).toBe(1);
   }
   expect(records.filter((r) => r.impl === 'fused').every((r) => r.trainRatio === 1)).toBe(true);
 
@@ -71,4 +72,21 @@ test('bench/run.js --json runs every tfjs implementation on tiny shapes; compare
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+test('bench/run.js --workers 1,2 adds a data-parallel fused row per case (the engine\'s ReplicaPool)', () => {
+  const out = execFileSync(
+    process.execPath,
+    ['bench/run.js', '--backend', 'cpu', '--json', '--dims', '4,3,4,5', '--warmup', '1', '--iters', '2', '--min-iters', '1', '--no-torch', '--cells', 'lstm', '--impls', 'fused', '--workers', '1,2'],
+    { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
+  );
+  const records = out.trim().split('\n').map((l) => JSON.parse(l));
+  expect(records.map((r) => [r.impl, r.workers])).toEqual([['fused', 1], ['fused', 2]]);
+  const two = records[1];
+  expect(two.error).toBeUndefined();
+  expect(two.trainMs).toBeGreaterThan(0);
+  expect(two.computeMs).toBeGreaterThan(0);
+  expect(two.computeMs).toBeLessThanOrEqual(two.trainMs);
+  expect(two.leakedTensors).toBeUndefined();
+  expect(typeof two.trainRatio).toBe('number');
 });
