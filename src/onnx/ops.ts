@@ -42,7 +42,7 @@ function broadcastShapes(a: number[], b: number[]): number[] {
   return out;
 }
 
-function reduce(kind: 'sum' | 'mean' | 'max' | 'min', axesFromInput: boolean): OpFn {
+function reduce(kind: 'sum' | 'mean' | 'max' | 'min' | 'prod', axesFromInput: boolean): OpFn {
   return (inputs, attrs, where) => {
     const x = need(inputs[0], where);
     const keep = attrs.int('keepdims', 1) === 1;
@@ -52,7 +52,7 @@ function reduce(kind: 'sum' | 'mean' | 'max' | 'min', axesFromInput: boolean): O
       axes = x.shape.map((_, i) => i);
     }
     const ax = axes.map((a) => normAxis(a, x.rank));
-    const fn = kind === 'sum' ? tf.sum : kind === 'mean' ? tf.mean : kind === 'max' ? tf.max : tf.min;
+    const fn = kind === 'sum' ? tf.sum : kind === 'mean' ? tf.mean : kind === 'max' ? tf.max : kind === 'prod' ? tf.prod : tf.min;
     return [fn(x, ax, keep)];
   };
 }
@@ -200,4 +200,5 @@ export const OPS: Record<string, OpFn> = {
   ReduceMean: reduce('mean', true),
   ReduceMax: reduce('max', true),
   ReduceMin: reduce('min', true),
+  ReduceProd: reduce('prod', true),
 };
