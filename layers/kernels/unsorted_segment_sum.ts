@@ -29,9 +29,9 @@ function unsortedSegmentSum(args: { inputs: tf.NamedTensorInfoMap; attrs?: tf.Na
   const inner = sizeOf(rest);
   const out = be.makeOutput([numSegments, ...rest], x.dtype);
   // Views after the allocation (which may grow, and so detach, the heap).
-  const o = be.typedArrayFromHeap(out);
-  const xv = be.typedArrayFromHeap(x);
-  const ids = be.typedArrayFromHeap(segmentIds);
+  const o = be.typedArrayFromHeap(out) as Float32Array;
+  const xv = be.typedArrayFromHeap(x) as Float32Array;
+  const ids = be.typedArrayFromHeap(segmentIds) as Int32Array;
   o.fill(0);
   for (let i = 0; i < ids.length; i++) {
     const s = ids[i];
