@@ -72,6 +72,11 @@ export function shardRows<B extends object>(batch: B, i: number, n: number, rows
 /** The dropout seed of shard i of a step (shard 0: the step's own seed, as with one worker). */
 export const shardSeed = (stepSeed: number, i: number): number => (i === 0 ? stepSeed : mixSeed(stepSeed, i, 0x5a4d));
 
+/** acc[off + j] += f · g[j] (a plain loop V8 compiles well; float64 accumulation). */
+export function addScaled(acc: Float64Array, off: number, g: Float32Array, f: number): void {
+  for (let j = 0; j < g.length; j++) acc[off + j] += f * g[j];
+}
+
 /** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
 function workerEntry(): string {
   const candidates = ['replica_worker.js', 'replica_worker.ts'].map((f) => path.join(__dirname, f));
@@ -234,15 +239,8 @@ export class ReplicaPool {
       if (w[i] === 0) continue;
       const f = w[i] / W;
       loss += f * (i === 0 ? localLoss : results[i - 1].loss);
-      if (i === 0) {
-        (localGrads as Float32Array[]).forEach((g, k) => {
-          const off = this.offsets[k];
-          for (let j = 0; j < g.length; j++) acc[off + j] += f * g[j];
-        });
-      } else {
-        const g = this.gradViews[i - 1];
-        for (let j = 0; j < total; j++) acc[j] += f * g[j];
-      }
+      if (i === 0) (localGrads as Float32Array[]).forEach((g, k) => addScaled(acc, this.offsets[k], g, f));
+      else addScaled(acc, 0, this.gradViews[i - 1], f);
     }
     const grads: tf.NamedTensorMap = {};
     this.vars.forEach((v, k) => (grads[v.name] = tf.tensor(Float32Array.from(acc.subarray(this.offsets[k], this.offsets[k + 1])), v.shape)));
