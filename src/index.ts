@@ -13,3 +13,8 @@ export type { Task, TaskConfig, TaskOption, TaskHooks, TaskResult, TaskFigure, T
 export { COMMON_DEFAULTS, COMMON_OPTIONS, engineOptions } from './train/common';
 export type { CommonConfig } from './train/common';
 export { getTask, taskNames, registerTask } from '../tasks';
+// Reports (rnn-train --report) and the gradient-flow diagnostic (rnn-diagnose gradients).
+export { writeHtmlReport, vegaLiteToSvg, confusionMatrixFigure } from './report';
+export type { ReportInput, ReportStep } from './report';
+export { gradientFlow, gradientReach, byDistance } from './diagnostics/gradient_flow';
+export type { GradientFlowInput, GradientFlowResult, GradientSeries } from './diagnostics/gradient_flow';
