@@ -45,7 +45,7 @@ test('train: metrics by split, baselines beside them, one table, a figure, a che
   expect(Object.keys(b)).toEqual(['persistence', 'seasonalNaive', 'seasonalGrowth', 'linear']);
   expect(r.summary).toMatchObject({ period: 12, horizon: 1, strategy: 'direct', counts: { rows: 120, train: 82, validation: 14, test: 24, testOrigins: 24 } });
   expect(r.notes.join('\n')).toMatch(/period: 12 steps/);
-  expect(r.notes.join('\n')).toMatch(/transform: \S+ \(validation RMSE of a linear autoregression: /);
+  expect(r.notes.join('\n')).toMatch(/transform: \S+, ridge λ [\d.]+ \(validation RMSE of the linear autoregression, best λ per transform: none \d/);
   expect(r.report[0]).toMatch(/^test: 24 forecast origins, one step ahead, 24 rows \(2008-01 … 2009-12\)$/);
   expect(r.report.join('\n')).toMatch(/model: lstm 4 \+ linear[^\n]+\n[^\n]*linear autoregression[^\n]+\npersistence +\d+\.\d{3} +\d+\.\d{3}/);
   // The figure: history, actuals, model and baselines, with inline data.

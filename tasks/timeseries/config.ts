@@ -54,7 +54,7 @@ export interface TimeseriesOwnConfig {
   dropout: number;
   /** The linear autoregressive path beside the recurrent network (initialized by ridge least squares). */
   linear: boolean;
-  /** Ridge penalty of that least-squares initialization (on standardized inputs). */
+  /** Ridge penalty of that least-squares initialization (on standardized inputs); 0 = chosen with the transform on the validation part. */
   ridge: number;
 }
 
@@ -76,7 +76,7 @@ export const TIMESERIES_DEFAULTS: TimeseriesConfig = {
   layers: 1,
   dropout: 0,
   linear: true,
-  ridge: 1,
+  ridge: 0,
   epochs: 100,
   patience: 15,
   batchSize: 32,

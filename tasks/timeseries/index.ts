@@ -21,7 +21,7 @@ import { train } from '../../src/train/train';
 import { baselineForecasts, detectPeriod, snapPeriod, type BaselineName } from './baselines';
 import { BUNDLED, TIMESERIES_DEFAULTS, type TimeseriesConfig, type TimeseriesOwnConfig, type TransformStep } from './config';
 import { addSteps, formatTime, parseSeries, readSeries, type DateFormat, type DateStep, type SeriesTable } from './data';
-import { buildForecaster, ridgeFit, ridgePredict, setLinearWeights } from './model';
+import { buildForecaster, gram, ridgeFit, ridgePredict, ridgeSolve, setLinearWeights } from './model';
 import { describe, forward, inverseForecast, offset, parseSteps, StandardScaler, type TransformSpec } from './transforms';
 import { gatherWindows, splitSeries, windowOrigins, type Split } from './windows';
 
@@ -58,6 +58,8 @@ export interface TimeseriesArtifacts {
   outputs: number;
   strategy: TimeseriesConfig['strategy'];
   period: number;
+  /** The ridge penalty of the linear path's initialization. */
+  ridge: number;
   /** The end of the training series. */
   history: History;
 }
@@ -112,14 +114,15 @@ const errorsOf = (actual: number[][], predicted: number[][]): RegressionErrors =
 
 interface Candidate {
   spec: TransformSpec;
+  lambda: number;
   validRmse: number;
 }
 
-/**
- * Transform selection: the candidate whose ridge autoregression (fitted on the
- * training windows) forecasts the validation part best, in the original units.
- */
-function selectTransform(y: number[], features: number[][], split: Split, period: number, window: number, horizon: number, ridge: number): Candidate[] {
+/** Ridge penalties tried when --ridge is 0 (on standardized inputs: from almost none to shrinking to the mean). */
+const RIDGE_GRID = [0.01, 0.1, 1, 10, 100, 1000, 10000];
+
+/** The transforms tried by --transform auto (log only for a positive series, seasonal differences only with a period). */
+function candidateSpecs(y: number[], split: Split, period: number): TransformSpec[] {
   const positive = y.slice(0, split.validEnd).every((v) => v > 0);
   const options: TransformStep[][] = [[], ['diff']];
   if (positive) options.push(['log'], ['log', 'diff']);
@@ -127,9 +130,17 @@ function selectTransform(y: number[], features: number[][], split: Split, period
     options.push(['seasonal-diff']);
     if (positive) options.push(['log', 'seasonal-diff']);
   }
+  return options.map((steps) => ({ steps, period }));
+}
+
+/**
+ * The linear autoregression chosen on the validation part: for each transform and
+ * ridge penalty, fitted on the training windows, forecasting the validation
+ * windows, scored by RMSE in the original units. Best first.
+ */
+function selectLinear(specs: TransformSpec[], y: number[], features: number[][], split: Split, window: number, horizon: number, lambdas: number[]): Candidate[] {
   const out: Candidate[] = [];
-  for (const steps of options) {
-    const spec: TransformSpec = { steps, period };
+  for (const spec of specs) {
     const first = offset(spec);
     const values = [y, ...features];
     const scalers = fitScalers(values, spec, split.trainEnd);
@@ -138,13 +149,23 @@ function selectTransform(y: number[], features: number[][], split: Split, period
     const validO = windowOrigins(first, split.trainEnd, split.validEnd, window, horizon);
     if (trainO.length < 10 || !validO.length) continue;
     const tr = gatherWindows(ch, trainO, window, horizon);
-    const fit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, ridge);
+    const g = gram(tr.x.map((w) => w.flat()), tr.y);
     const va = gatherWindows(ch, validO, window, horizon);
-    const pred = toLevels(y, validO, ridgePredict(fit, va.x.map((w) => w.flat())), spec, scalers[0]);
-    const r = rmse(actualsAt(y, validO, horizon).flat(), pred.flat());
-    if (Number.isFinite(r)) out.push({ spec, validRmse: r });
+    const vx = va.x.map((w) => w.flat());
+    const actual = actualsAt(y, validO, horizon).flat();
+    for (const lambda of lambdas) {
+      const pred = toLevels(y, validO, ridgePredict(ridgeSolve(g, lambda), vx), spec, scalers[0]);
+      const r = rmse(actual, pred.flat());
+      if (Number.isFinite(r)) out.push({ spec, lambda, validRmse: r });
+    }
   }
   return out.sort((a, b) => a.validRmse - b.validRmse);
+}
+
+/** The log transform needs a positive series: else an error naming the line. */
+function checkPositive(y: number[], table: SeriesTable): void {
+  const bad = y.findIndex((v) => !(v > 0));
+  if (bad >= 0) throw new UserError(`${table.file}:${table.lines[bad]}: the log transform needs positive values, but '${table.target}' is ${y[bad]} (use --transform none or diff)`);
 }
 
 /** The default window: period + 1 for periods up to 48, else 24; at most a third of the training part. */
@@ -240,17 +261,21 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
   if (period >= split.trainEnd / 2 && period > 1) note(`period ${period}: less than two seasons of training data`);
   const window = resumed?.window ?? (config.window > 0 ? config.window : autoWindow(period, split.trainEnd));
   let spec: TransformSpec;
+  let lambda = resumed?.ridge ?? config.ridge;
   if (resumed) spec = resumed.transform;
-  else if (config.transform.length === 1 && config.transform[0] === 'auto') {
-    const ranked = selectTransform(y, features, split, period, window, H, config.ridge);
-    if (!ranked.length) throw new UserError(`${file}: too few training windows of ${window} steps (lower --window or --valid-size)`);
-    spec = ranked[0].spec;
-    note(`transform: ${describe(spec)} (validation RMSE of a linear autoregression: ${ranked.map((c) => `${describe(c.spec)} ${c.validRmse.toPrecision(4)}`).join(', ')})`);
-  } else spec = { steps: parseSteps(config.transform, period), period };
-  if (spec.steps.includes('log')) {
-    const bad = y.findIndex((v) => !(v > 0));
-    if (bad >= 0) throw new UserError(`${file}:${table.lines[bad]}: the log transform needs positive values, but '${table.target}' is ${y[bad]} (use --transform none or diff)`);
+  else {
+    const auto = config.transform.length === 1 && config.transform[0] === 'auto';
+    const specs = auto ? candidateSpecs(y, split, period) : [{ steps: parseSteps(config.transform, period), period }];
+    if (specs[0].steps.includes('log')) checkPositive(y, table);
+    if (auto || lambda === 0) {
+      const ranked = selectLinear(specs, y, features, split, window, H, lambda > 0 ? [lambda] : RIDGE_GRID);
+      if (!ranked.length) throw new UserError(`${file}: too few training windows of ${window} steps (lower --window or --valid-size)`);
+      ({ spec, lambda } = ranked[0]);
+      const bestPer = specs.map((s) => ranked.find((c) => c.spec === s)).filter((c): c is Candidate => c !== undefined);
+      note(`${auto ? `transform: ${describe(spec)}, ` : ''}ridge λ ${lambda} (validation RMSE of the linear autoregression, best λ per transform: ${bestPer.map((c) => `${describe(c.spec)} ${c.validRmse.toPrecision(4)}`).join(', ')})`);
+    } else spec = specs[0];
   }
+  if (spec.steps.includes('log')) checkPositive(y, table);
   const first = offset(spec);
   const scalers = resumed ? resumed.scalers.map(StandardScaler.fromJSON) : fitScalers(table.values, spec, split.trainEnd);
   const ch = channelsOf(table.values, spec, scalers, file);
@@ -269,8 +294,10 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
   const yTrain = tf.tensor2d(tr.y, [trainO.length, outputs]);
 
   const model = buildForecaster({ cell: config.cell, hidden: config.hidden, layers: config.layers, dropout: config.dropout, window, channels: C, outputs, linear: config.linear, seed: config.seed });
-  const linearFit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, config.ridge);
+  const linearFit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, lambda || 1);
   if (config.linear && !resumed) setLinearWeights(model, linearFit);
+  const fitted = config.linear ? ridgePredict(linearFit, tr.x.map((w) => w.flat())) : tr.y.map((r) => r.map(() => 0));
+  const initialLoss = tr.y.reduce((a, r, i) => a + r.reduce((b, v, k) => b + (v - fitted[i][k]) ** 2, 0), 0) / (tr.y.length * outputs);
 
   const forecast = (m: tf.LayersModel, origins: number[], x: number[][][]): number[][] => toLevels(y, origins, rollForecast(m, x, H, outputs), spec, scalers[0]);
   const linearForecast = (origins: number[], x: number[][][]): number[][] => {
@@ -302,6 +329,7 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
     outputs,
     strategy: config.strategy,
     period,
+    ridge: lambda,
     history: historyTail(table, Math.max(window + first + period + 1, 200)),
   };
   const ownConfig = { ...config, target: table.target, features: table.features, window, period, transform: spec.steps.length ? spec.steps : ['none'] };
@@ -328,7 +356,9 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
         artifacts: artifacts as unknown as Record<string, unknown>,
         config: ownConfig as unknown as Record<string, unknown>,
       },
-      engineOptions(config, hooks, { metric: 'rmse', mode: 'min' }),
+      // The linear path starts at the least-squares fit, so the first loss can be tiny: divergence is
+      // judged against the target's variance (1 after scaling) rather than against the first loss alone.
+      engineOptions(config, hooks, { metric: 'rmse', mode: 'min', maxDivergenceRatio: Math.max(100, 100 / Math.max(initialLoss, 1e-12)) }),
     );
   } finally {
     tf.dispose([xTrain, yTrain]);
@@ -408,6 +438,7 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
       baselines,
       period,
       transform: describe(spec),
+      ridge: lambda,
       window,
       horizon: H,
       strategy: config.strategy,
@@ -481,7 +512,7 @@ const OPTIONS: TaskOption[] = [
   { key: 'layers', type: 'int', help: 'stacked recurrent layers' },
   { key: 'dropout', type: 'number', min: 0, max: 0.9, valueName: 'p', help: 'dropout between stacked layers' },
   { key: 'linear', type: 'boolean', help: 'linear autoregressive path beside the network (ridge-initialized)' },
-  { key: 'ridge', type: 'number', min: 0, valueName: 'λ', help: 'ridge penalty of the linear initialization' },
+  { key: 'ridge', type: 'number', min: 0, valueName: 'λ', help: 'ridge penalty of the linear initialization (0 = chosen on the validation part)' },
 ];
 
 async function predictTimeseries(p: TimeseriesForecaster, io: PredictIO, options: Record<string, unknown>): Promise<void> {

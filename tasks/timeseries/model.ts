@@ -47,35 +47,58 @@ export function buildForecaster(s: ForecasterShape): tf.LayersModel {
   return tf.model({ inputs: x, outputs: out, name: 'forecaster' });
 }
 
-/** Ridge least squares: weights [d][H] and intercepts [H] minimizing Σ(y − Xw − b)² + λ‖w‖² (the intercept unpenalized). */
-export function ridgeFit(x: number[][], y: number[][], lambda: number): { weights: number[][]; bias: number[] } {
+/** The centered normal equations of a least-squares problem, reusable for several ridge penalties. */
+export interface Gram {
+  /** Σ (x − x̄)ᵀ(x − x̄), [d][d]. */
+  xx: number[][];
+  /** Σ (x − x̄)ᵀ(y − ȳ), [d][H]. */
+  xy: number[][];
+  xm: number[];
+  ym: number[];
+}
+
+export function gram(x: number[][], y: number[][]): Gram {
   const n = x.length;
   const d = x[0].length;
   const H = y[0].length;
-  // Center so the intercept drops out: b = ȳ − x̄·w.
+  // Centered, so the intercept drops out: b = ȳ − x̄·w.
   const xm = new Array<number>(d).fill(0);
   const ym = new Array<number>(H).fill(0);
   for (let i = 0; i < n; i++) {
     for (let j = 0; j < d; j++) xm[j] += x[i][j] / n;
     for (let k = 0; k < H; k++) ym[k] += y[i][k] / n;
   }
-  const A = Array.from({ length: d }, () => new Array<number>(d).fill(0));
-  const B = Array.from({ length: d }, () => new Array<number>(H).fill(0));
+  const xx = Array.from({ length: d }, () => new Array<number>(d).fill(0));
+  const xy = Array.from({ length: d }, () => new Array<number>(H).fill(0));
   for (let i = 0; i < n; i++) {
     const xc = x[i].map((v, j) => v - xm[j]);
     for (let j = 0; j < d; j++) {
-      const a = A[j];
+      const a = xx[j];
       for (let l = j; l < d; l++) a[l] += xc[j] * xc[l];
-      for (let k = 0; k < H; k++) B[j][k] += xc[j] * (y[i][k] - ym[k]);
+      for (let k = 0; k < H; k++) xy[j][k] += xc[j] * (y[i][k] - ym[k]);
     }
   }
-  for (let j = 0; j < d; j++) {
-    for (let l = 0; l < j; l++) A[j][l] = A[l][j];
-    A[j][j] += lambda;
-  }
-  const w = solve(A, B);
-  const bias = ym.map((m, k) => m - xm.reduce((a, v, j) => a + v * w[j][k], 0));
+  for (let j = 0; j < d; j++) for (let l = 0; l < j; l++) xx[j][l] = xx[l][j];
+  return { xx, xy, xm, ym };
+}
+
+/** A linear fit: weights [d][H] and intercepts [H]. */
+export interface LinearFit {
+  weights: number[][];
+  bias: number[];
+}
+
+/** The ridge solution for penalty λ (the intercept unpenalized). */
+export function ridgeSolve(g: Gram, lambda: number): LinearFit {
+  const A = g.xx.map((row, j) => row.map((v, l) => (j === l ? v + lambda : v)));
+  const w = solve(A, g.xy);
+  const bias = g.ym.map((m, k) => m - g.xm.reduce((a, v, j) => a + v * w[j][k], 0));
   return { weights: w, bias };
+}
+
+/** Ridge least squares: minimizes Σ(y − Xw − b)² + λ‖w‖² (the intercept unpenalized). */
+export function ridgeFit(x: number[][], y: number[][], lambda: number): LinearFit {
+  return ridgeSolve(gram(x, y), lambda);
 }
 
 /** Solves A·X = B (A symmetric positive definite) by Cholesky decomposition. */
@@ -108,12 +131,12 @@ function solve(A: number[][], B: number[][]): number[][] {
 }
 
 /** Predictions of a linear fit for rows of x. */
-export function ridgePredict(fit: { weights: number[][]; bias: number[] }, x: number[][]): number[][] {
+export function ridgePredict(fit: LinearFit, x: number[][]): number[][] {
   return x.map((row) => fit.bias.map((b, k) => row.reduce((a, v, j) => a + v * fit.weights[j][k], b)));
 }
 
 /** Writes a ridge fit into the model's linear path. */
-export function setLinearWeights(model: tf.LayersModel, fit: { weights: number[][]; bias: number[] }): void {
+export function setLinearWeights(model: tf.LayersModel, fit: LinearFit): void {
   const layer = model.getLayer('linear');
   const [d, H] = [fit.weights.length, fit.bias.length];
   const w = tf.tensor2d(fit.weights.flat(), [d, H]);
