@@ -3,6 +3,7 @@
  * as one worker within float32 rounding on a tiny three-class set with sentences
  * of different lengths (shards keep the batch's padding; masks hide it).
  */
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,6 +13,7 @@ import { trainSentiment } from '../tasks/sentiment';
 import { task } from '../tasks/sentiment/task';
 import { toleranceRatio, useBackend } from './helpers/backends';
 
+const root = path.resolve(__dirname, '..');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-sentiment-workers-'));
 
 beforeAll(async () => useBackend('wasm'));
@@ -49,4 +51,26 @@ test('2 workers train the sentiment model to the weights of 1 (bidirectional, me
   expect(JSON.parse(fs.readFileSync(path.join(two, 'last', 'config.json'), 'utf8')).training.workers).toBe(2);
   // the task's option list offers it through the common options (the CLI's --workers)
   expect(task.defaults.workers).toBe(1);
+});
+
+test('rnn-train --task sentiment --workers 2 (the built CLI: compiled worker script, no TypeScript), and a task without a replica refuses it', () => {
+  const d = tmp();
+  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
+  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 121).join('\n'));
+  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(121, 161)].join('\n'));
+  const out = tmp();
+  const env = { ...process.env, RNNKIT_TASKS: path.join(__dirname, 'fixtures', 'fake_task.js') }; // a plug-in task without a replica
+  const cli = (args: string[]) => spawnSync(process.execPath, [path.join(root, 'bin', 'rnn-train.js'), ...args], { cwd: root, env, encoding: 'utf8', timeout: 120000 });
+  const r = cli(['--task', 'sentiment', '--data', d, '--epochs', '1', '--out', out, '--json', '--workers', '2', '--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--pretrained', 'none']);
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const summary = JSON.parse(r.stdout.trim().split('\n').pop() as string);
+  expect(summary.metrics.dev.accuracy).toBeGreaterThanOrEqual(0);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'last', 'config.json'), 'utf8')).training.workers).toBe(2);
+  const bad = cli(['--task', 'sentiment', '--data', d, '--epochs', '1', '--out', tmp(), '--workers', '0']);
+  expect(bad.status).toBe(2);
+  expect(bad.stderr).toMatch(/workers/);
+  const unsupported = cli(['--task', 'fakesum', '--epochs', '1', '--out', tmp(), '--workers', '2']);
+  expect(unsupported.stderr.trim()).toBe("rnn-train: error: workers 2: task 'fakesum' does not support data-parallel training (it needs TrainSpec.replica and TrainSpec.shard); use workers 1");
+  expect(unsupported.status).toBe(2);
 });
