@@ -11,7 +11,8 @@
  * - `embedding` → `Gather` (maskZero → the mask `ids != 0` and lengths for the
  *   recurrent layers: padding must be trailing, as this package's batching makes it);
  *   `maskedPooling` → masked ReduceMax / ReduceSum / Div; `dense` → Gemm or MatMul + Add
- *   and its activation; `concatenate`, `add`, `flatten`, `activation`, `softmax`;
+ *   and its activation; `concatenate`, `add`, `flatten`, `activation`, `softmax`; the POS
+ *   task's RowGather → `Gather`;
  *   dropout layers are the identity (inference).
  *
  * A layer the exporter does not know is an error naming it and its class.
@@ -195,6 +196,8 @@ function activationName(layer: tf.layers.Layer): string {
 export interface ModelExportOptions {
   /** Graph name. Default the model's name. */
   name?: string;
+  /** Key/value strings stored in the file's metadata_props (e.g. a checkpoint's vocabulary and labels). */
+  metadata?: Record<string, string>;
 }
 
 /**
@@ -226,7 +229,15 @@ export function exportModel(model: tf.LayersModel, options: ModelExportOptions =
     if (!v) throw new Error(`ONNX export: model output ${i} ('${o.name}') was not produced (a layer of the model has no ONNX form)`);
     g.output(v.name, model.outputs.length === 1 ? 'output' : `output_${i}`, 'float32', dimsOf(o.shape));
   });
-  return g.encode(options.name ?? model.name, `rnnkit model '${model.name}'`);
+  return g.encode(options.name ?? model.name, `rnnkit model '${model.name}'`, options.metadata);
+}
+
+/** The mask `ids != 0` (float [B, T]) and the lengths (int32 [B]) of right-padded ids. */
+function padMask(g: GraphBuilder, ids: string, n: string): { float: string; lengths: string } {
+  const notPad = g.op('Not', [g.op('Equal', [ids, g.int32Scalar(0)], {}, `${n}/is_pad`)], {}, `${n}/not_pad`);
+  const float = g.op('Cast', [notPad], { to: FLOAT }, `${n}/mask`);
+  const sum = g.op('ReduceSum', [float, g.int64([-1])], { keepdims: 0 }, `${n}/length_float`);
+  return { float, lengths: g.op('Cast', [sum], { to: INT32 }, `${n}/lengths`) };
 }
 
 function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node: NodeLike): Value[] {
@@ -254,12 +265,7 @@ function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node
     const [table] = layer.getWeights();
     const W = g.weight(`${n}/embeddings`, table);
     const out: Value = { name: g.op('Gather', [W, x.name], { axis: 0 }, `${n}/lookup`) };
-    if (layer.maskZero) {
-      const notPad = g.op('Not', [g.op('Equal', [x.name, g.int32Scalar(0)], {}, `${n}/is_pad`)], {}, `${n}/not_pad`);
-      const float = g.op('Cast', [notPad], { to: FLOAT }, `${n}/mask`);
-      const sum = g.op('ReduceSum', [float, g.int64([-1])], { keepdims: 0 }, `${n}/length_float`);
-      out.mask = { float, lengths: g.op('Cast', [sum], { to: INT32 }, `${n}/lengths`) };
-    }
+    if (layer.maskZero) out.mask = padMask(g, x.name, n);
     return [out];
   }
   if (layer instanceof MaskedPooling) {
@@ -275,6 +281,8 @@ function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node
     return [{ name: g.op('ReduceMax', [g.op('Add', [x.name, offset], {}, `${n}/shifted`)], { axes: [1], keepdims: 0 }, `${n}/max`) }];
   }
   switch (cls) {
+    case 'rnnkit.RowGather': // tasks/pos: out[b, t] = table[index[b, t]], row 0 = padding
+      return [{ name: g.op('Gather', [x.name, ins[1].name], { axis: 0 }, `${n}/gather`), mask: padMask(g, ins[1].name, n) }];
     case 'rnnkit.SeededDropout':
     case 'Dropout':
     case 'SpatialDropout1D':

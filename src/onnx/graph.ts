@@ -100,8 +100,9 @@ export class GraphBuilder {
   }
 
   /** The encoded model. */
-  encode(graphName: string, docString = ''): Uint8Array {
+  encode(graphName: string, docString = '', metadata: Record<string, string> = {}): Uint8Array {
     return encodeModel({
+      metadataProps: Object.entries(metadata).map(([key, value]) => ({ key, value })),
       irVersion: IR_VERSION,
       producerName: 'rnnkit',
       producerVersion: '0.1.0',

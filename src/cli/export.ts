@@ -1,0 +1,107 @@
+/**
+ * rnn-export: a model trained by rnn-train (a checkpoint directory) or saved with
+ * saveModel (a directory with model.json) as an ONNX file for onnxruntime (Node,
+ * browser through onnxruntime-web, mobile, C++) and other ONNX consumers.
+ *
+ *   rnn-export --model runs/sentiment/best --out sentiment.onnx
+ *   rnn-export --model runs/sentiment/best --out sentiment.onnx --verify
+ *
+ * The checkpoint's artifacts.json (task, vocabulary, labels, ...) goes into the file's
+ * metadata_props under `rnnkit.artifacts`, so a deployment has what it needs to encode
+ * inputs and name outputs. --verify runs the file in onnxruntime-node on a sample batch
+ * and compares it with the tfjs model.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
+import { Command } from 'commander';
+import '../../layers';
+import '../../tasks';
+import { UserError } from '../errors';
+import { loadModel, writeFileAtomic } from '../io/fs_handler';
+import { exportModel } from '../onnx/export';
+import { runOnnx } from '../onnx/onnxruntime';
+import { EXIT, runMain, useBackend } from './run';
+
+export function program(): Command {
+  return new Command('rnn-export')
+    .description('Export a trained model (checkpoint or model.json directory) to ONNX (opset 14): LSTM/GRU/RNN nodes, embeddings as Gather, dense and pooling around them.')
+    .requiredOption('--model <dir>', 'checkpoint directory written by rnn-train, or a directory with model.json')
+    .requiredOption('--out <file>', 'the ONNX file to write (e.g. model.onnx)')
+    .option('--verify', 'run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model')
+    .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) })
+    .addHelpText('after', '\nExamples:\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx --verify');
+}
+
+/** The model directory to load (a crash-left aside copy of a checkpoint is not needed here). */
+function modelDir(dir: string): string {
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such directory`);
+  if (!fs.existsSync(path.join(dir, 'model.json'))) throw new UserError(`${dir}: not a model directory (no model.json; expected a checkpoint written by rnn-train or a directory written by saveModel)`);
+  return dir;
+}
+
+/** A sample batch for --verify: B = 2; int [B, T] inputs get ids in [1, 5) with trailing padding, float inputs N(0, 1). */
+function sampleInputs(model: tf.LayersModel): tf.Tensor[] {
+  return model.inputs.map((input, i) => {
+    const shape = input.shape.map((d, k) => d ?? (k === 0 ? 2 : 6));
+    if (input.dtype !== 'int32') return tf.randomNormal(shape, 0, 1, 'float32', 7 + i);
+    const [B, T = 1] = shape;
+    const per = shape.slice(1).reduce((a, b) => a * b, 1);
+    const values = Array.from({ length: B * per }, (_, j) => {
+      const b = Math.floor(j / per);
+      const t = Math.floor((j % per) / (per / T));
+      return t < Math.max(1, T - 2 * b) ? 1 + ((j * 7) % 4) : 0;
+    });
+    return tf.tensor(values, shape, 'int32');
+  });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const prog = program();
+  try {
+    prog.parse(argv, { from: 'user' });
+  } catch (e) {
+    const code = (e as { exitCode?: number }).exitCode;
+    return code === 0 ? EXIT.ok : EXIT.usage;
+  }
+  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string }>();
+  const backend = await useBackend(opts.backend);
+  process.stderr.write(`rnn-export: backend ${backend}\n`);
+  const dir = modelDir(opts.model);
+  const model = await loadModel(dir);
+  const artifactsFile = path.join(dir, 'artifacts.json');
+  const metadata: Record<string, string> = {};
+  if (fs.existsSync(artifactsFile)) metadata['rnnkit.artifacts'] = fs.readFileSync(artifactsFile, 'utf8');
+  let bytes: Uint8Array;
+  try {
+    bytes = exportModel(model, { metadata });
+  } catch (e) {
+    throw new UserError(`${dir}: ${(e as Error).message}`);
+  }
+  writeFileAtomic(opts.out, bytes);
+  const ins = model.inputs.map((t, i) => `${model.inputNames[i]} ${t.dtype} [${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
+  const outs = model.outputs.map((t) => `[${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
+  process.stdout.write(`wrote ${opts.out} (${(bytes.length / 1024).toFixed(1)} KB, ONNX opset 14): ${ins} -> ${outs}\n`);
+  if (opts.verify) {
+    const inputs = sampleInputs(model);
+    const want = model.predict(inputs) as tf.Tensor | tf.Tensor[];
+    const wants = Array.isArray(want) ? want : [want];
+    const got = await runOnnx(bytes, Object.fromEntries(inputs.map((t, i) => [model.inputNames[i], t])));
+    let worst = 0;
+    wants.forEach((w, i) => {
+      const g = got[wants.length === 1 ? 'output' : `output_${i}`];
+      const a = g.dataSync();
+      const b = w.dataSync();
+      for (let j = 0; j < b.length; j++) worst = Math.max(worst, Math.abs(a[j] - b[j]));
+    });
+    tf.dispose([...inputs, ...wants, ...Object.values(got)]);
+    process.stdout.write(`verified in onnxruntime-node: max |onnxruntime - tfjs| = ${worst.toExponential(2)} on a sample batch\n`);
+    if (!(worst <= 1e-4)) throw new UserError(`${opts.out}: onnxruntime's outputs differ from the tfjs model's by ${worst} (> 1e-4)`);
+  }
+  model.dispose();
+  return EXIT.ok;
+}
+
+if (require.main === module) runMain('rnn-export', () => main(process.argv.slice(2)));

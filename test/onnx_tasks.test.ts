@@ -1,0 +1,68 @@
+/**
+ * @jest-environment ./test/helpers/ort_environment.js
+ */
+/**
+ * Each task's default model, exported to ONNX and run in onnxruntime-node, gives the
+ * tfjs model's predictions within 1e-5 on a right-padded batch: sentiment (BiLSTM,
+ * max pooling), POS (word + character BiLSTMs joined by RowGather), the character LM
+ * (2-layer LSTM, every step) and the forecaster (LSTM + linear skip). The translator
+ * (attention decoder driven step by step) is refused with an error naming its layer.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { buildSentimentModel } from '../tasks/sentiment/model';
+import { SENTIMENT_DEFAULTS } from '../tasks/sentiment/config';
+import { buildTagger } from '../tasks/pos/model';
+import { POS_DEFAULTS } from '../tasks/pos/config';
+import { buildLmModel } from '../tasks/charlm/model';
+import { CHARLM_DEFAULTS } from '../tasks/charlm/config';
+import { buildForecaster } from '../tasks/timeseries/model';
+import { TIMESERIES_DEFAULTS } from '../tasks/timeseries/config';
+import { exportModel, onnxRuntimeAvailable, runOnnx } from '../src/onnx';
+import { expectClose, useBackend } from './helpers/backends';
+
+const ortTest = onnxRuntimeAvailable() ? test : test.skip;
+
+/** [rows] of ids right-padded with 0 to T. */
+function padded(rows: number[][], T: number): tf.Tensor2D {
+  return tf.tensor2d(rows.map((r) => [...r, ...new Array(T - r.length).fill(0)]), undefined, 'int32');
+}
+
+async function roundTrip(model: tf.LayersModel, inputs: tf.Tensor[]): Promise<void> {
+  // apply, not predict: predict slices every input by the first one's batch (POS's char rows are not per sentence).
+  const want = model.apply(inputs.length === 1 ? inputs[0] : inputs, { training: false }) as tf.Tensor;
+  const got = await runOnnx(exportModel(model), Object.fromEntries(model.inputNames.map((n, i) => [n, inputs[i]])));
+  expect(got.output.shape).toEqual(want.shape);
+  expectClose(`${model.name} onnxruntime vs tfjs`, got.output, want, 1e-5, 0);
+  tf.dispose([want, got.output, ...inputs]);
+  model.dispose();
+}
+
+describe("each task's default model in onnxruntime", () => {
+  beforeAll(() => useBackend('wasm'));
+
+  ortTest('sentiment', async () => {
+    const model = buildSentimentModel(SENTIMENT_DEFAULTS, 40, 2);
+    await roundTrip(model, [padded([[5, 9, 2, 33, 7, 1], [3, 4], [12, 18, 39, 6]], 6)]);
+  });
+
+  ortTest('pos (word and character encoders, RowGather)', async () => {
+    const model = buildTagger({ ...POS_DEFAULTS, seed: 3 }, { words: 30, chars: 20, tags: 9 });
+    const words = padded([[4, 7, 2, 9], [11, 3]], 4);
+    // Distinct words of the batch (row 0 = padding) and each position's row.
+    const chars = padded([[1], [3, 5, 2], [7, 1], [4, 4, 6, 2], [9, 8], [2, 3, 4]], 4);
+    const rows = padded([[1, 2, 3, 4], [5, 1]], 4);
+    await roundTrip(model, [words, chars, rows]);
+  });
+
+  ortTest('charlm', async () => {
+    const net = buildLmModel({ ...CHARLM_DEFAULTS, seed: 2 }, 25);
+    await roundTrip(net.model, [tf.tensor2d([[1, 5, 9, 3, 2, 7], [4, 4, 8, 1, 20, 2]], undefined, 'int32')]);
+  });
+
+  ortTest('timeseries forecaster', async () => {
+    const model = buildForecaster({ ...TIMESERIES_DEFAULTS, window: 12, channels: 3, outputs: 2, seed: 4 } as never);
+    const w = model.getLayer('linear');
+    w.setWeights(w.getWeights().map((t) => tf.randomNormal(t.shape, 0, 0.1, 'float32', 9)));
+    await roundTrip(model, [tf.randomNormal([3, 12, 3], 0, 1, 'float32', 5)]);
+  });
+});
