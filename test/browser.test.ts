@@ -6,10 +6,12 @@
  *   1. builds a bidirectional LSTM model with the project's layers and trains it
  *      a few steps on the cpu backend (the loss must fall);
  *   2. loads a model saved by Node with the project's fs handler
- *      (model.json + weights.bin) and checks its predictions equal Node's.
+ *      (model.json + weights.bin) and checks its predictions equal Node's;
+ *   3. loads a checkpoint written by the CLI (`rnn-train --task sentiment`, tiny
+ *      run of the built bin/) and checks its predictions equal Node's loadModel.
  * Skipped, with the reason in the test name, when Chromium or playwright-core is absent.
  */
-import { execFileSync } from 'child_process';
+import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as http from 'http';
 import type { AddressInfo } from 'net';
@@ -18,7 +20,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { bidirectional, embedding, lstm } from '../layers';
 import { selectBackend } from '../src/backend';
-import { saveModel } from '../src/io/fs_handler';
+import { loadModel, saveModel } from '../src/io/fs_handler';
 import { chromiumUnavailable, collectPageErrors, launchChromium } from './helpers/chromium';
 
 const root = path.resolve(__dirname, '..');
@@ -40,6 +42,20 @@ function nodeModel(): tf.LayersModel {
   return model;
 }
 
+/** A tiny sentiment run of the built CLI (200 training sentences of the bundled data); returns OUT/best. */
+function cliCheckpoint(dir: string): string {
+  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
+  const data = path.join(dir, 'data');
+  fs.mkdirSync(data);
+  fs.writeFileSync(path.join(data, 'train.tsv'), src.slice(0, 201).join('\n'));
+  fs.writeFileSync(path.join(data, 'dev.tsv'), [src[0], ...src.slice(201, 241)].join('\n'));
+  const out = path.join(dir, 'run');
+  const args = ['--task', 'sentiment', '--data', data, '--epochs', '1', '--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--pretrained', 'none', '--backend', 'cpu', '--out', out, '--json'];
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'rnn-train.js'), ...args], { cwd: root, encoding: 'utf8', timeout: 120000 });
+  if (r.status !== 0) throw new Error(`rnn-train exited ${r.status}: ${r.stderr}`);
+  return path.join(out, 'best');
+}
+
 function serve(files: Record<string, string>): Promise<http.Server> {
   const types: Record<string, string> = { '.js': 'text/javascript', '.json': 'application/json', '.bin': 'application/octet-stream', '.html': 'text/html' };
   const server = http.createServer((req, res) => {
@@ -54,7 +70,7 @@ function serve(files: Record<string, string>): Promise<http.Server> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
 
-maybe(`bidirectional LSTM in headless Chromium: trains a few steps, and loads a Node-saved model with equal predictions${why ? ` (skipped: ${why})` : ''}`, async () => {
+maybe(`bidirectional LSTM in headless Chromium: trains a few steps; a Node-saved model and an rnn-train checkpoint predict as in Node${why ? ` (skipped: ${why})` : ''}`, async () => {
   execFileSync(process.execPath, [path.join(root, 'scripts', 'build-browser.js')], { cwd: root, stdio: 'pipe' });
   await selectBackend('cpu');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-browser-'));
@@ -64,6 +80,12 @@ maybe(`bidirectional LSTM in headless Chromium: trains a few steps, and loads a 
   await saveModel(model, path.join(dir, 'model'));
   x.dispose();
   model.dispose();
+  const ckpt = cliCheckpoint(dir);
+  const cliModel = await loadModel(ckpt);
+  const cliX = tf.tensor2d(IDS, undefined, 'float32');
+  const cliExpected = (cliModel.predict(cliX) as tf.Tensor).arraySync() as number[][];
+  tf.dispose([cliX]);
+  cliModel.dispose();
 
   const page0 = path.join(dir, 'index.html');
   fs.writeFileSync(page0, '<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/rnnkit-layers.js"></script></head><body>rnnkit</body></html>');
@@ -73,6 +95,8 @@ maybe(`bidirectional LSTM in headless Chromium: trains a few steps, and loads a 
     '/rnnkit-layers.js': path.join(root, 'dist', 'browser', 'rnnkit-layers.js'),
     '/model/model.json': path.join(dir, 'model', 'model.json'),
     '/model/weights.bin': path.join(dir, 'model', 'weights.bin'),
+    '/cli/model.json': path.join(ckpt, 'model.json'),
+    '/cli/weights.bin': path.join(ckpt, 'weights.bin'),
   });
   const browser = await launchChromium();
   try {
@@ -101,7 +125,10 @@ maybe(`bidirectional LSTM in headless Chromium: trains a few steps, and loads a 
       // 2. the model saved by Node
       const loaded = await tfb.loadLayersModel('/model/model.json');
       const predictions = loaded.predict(xs).arraySync();
-      return { backend: tfb.getBackend(), version: tfb.version.tfjs, losses, predictions, layers: loaded.layers.map((l: any) => l.getClassName()) };
+      // 3. the checkpoint written by rnn-train
+      const cli = await tfb.loadLayersModel('/cli/model.json');
+      const cliPredictions = cli.predict(xs).arraySync();
+      return { backend: tfb.getBackend(), version: tfb.version.tfjs, losses, predictions, cliPredictions, layers: loaded.layers.map((l: any) => l.getClassName()) };
     }, IDS);
     expect(result.backend).toBe('cpu');
     expect(result.version).toBe(tf.version.tfjs);
@@ -110,6 +137,9 @@ maybe(`bidirectional LSTM in headless Chromium: trains a few steps, and loads a 
     expect(result.losses[result.losses.length - 1]).toBeLessThan(result.losses[0] * 0.8);
     const diff = Math.max(...result.predictions.flatMap((row: number[], i: number) => row.map((v, j) => Math.abs(v - expected[i][j]))));
     expect(diff).toBeLessThan(1e-6);
+    const cliDiff = Math.max(...result.cliPredictions.flatMap((row: number[], i: number) => row.map((v, j) => Math.abs(v - cliExpected[i][j]))));
+    expect(cliExpected[0]).toHaveLength(2); // negative, positive
+    expect(cliDiff).toBeLessThan(1e-6);
     expect(errors).toEqual([]);
   } finally {
     await browser.close();

@@ -59,7 +59,7 @@ export interface ReportInput {
 
 /** Most points drawn per step curve (longer runs are thinned evenly; the last step is kept). */
 const MAX_STEP_POINTS = 1500;
-const WIDTH = 520;
+const WIDTH = 440;
 const HEIGHT = 200;
 const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
 
@@ -84,7 +84,7 @@ function thin<T>(xs: T[], max: number): T[] {
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
 /** A line chart of long-form rows { x, value, series }. */
-function lineSpec(rows: { x: number; value: number; series: string }[], xTitle: string, yTitle: string, opts: { log?: boolean; points?: boolean } = {}): Record<string, unknown> {
+function lineSpec(rows: { x: number; value: number; series: string }[], xTitle: string, yTitle: string, opts: { log?: boolean; points?: boolean; ticks?: number[] } = {}): Record<string, unknown> {
   return {
     $schema: SCHEMA,
     width: WIDTH,
@@ -92,8 +92,7 @@ function lineSpec(rows: { x: number; value: number; series: string }[], xTitle: 
     data: { values: rows },
     mark: { type: 'line', point: opts.points ?? false, clip: true },
     encoding: {
-      // epochs are whole numbers: no 1.4, 1.8 ticks
-      x: { field: 'x', type: 'quantitative', title: xTitle, axis: xTitle === 'epoch' ? { tickMinStep: 1, format: 'd' } : {}, scale: { nice: false } },
+      x: { field: 'x', type: 'quantitative', title: xTitle, axis: opts.ticks ? { values: opts.ticks, format: 'd' } : {}, scale: { nice: false } },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: opts.log ? { type: 'log' } : { zero: false }, axis: { format: '~g' } },
       color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400 } },
     },
@@ -104,6 +103,9 @@ function lineSpec(rows: { x: number; value: number; series: string }[], xTitle: 
 export function trainingFigures(history: Record<string, number>[], steps: ReportStep[]): TaskFigure[] {
   const figures: TaskFigure[] = [];
   const epochs = history.filter((h) => finite(h.epoch));
+  // epochs are whole numbers: one tick per epoch (no 1.5), about 10 ticks for long runs
+  const every = Math.max(1, Math.ceil(epochs.length / 10));
+  const ticks = epochs.map((h) => h.epoch).filter((_, i) => i % every === 0);
 
   const lossRows: { x: number; value: number; series: string }[] = [];
   for (const h of epochs) {
@@ -111,13 +113,13 @@ export function trainingFigures(history: Record<string, number>[], steps: Report
     if (finite(h.dev_loss)) lossRows.push({ x: h.epoch, value: h.dev_loss, series: 'validation' });
   }
   if (lossRows.length > 0) {
-    figures.push({ title: 'Loss by epoch', spec: lineSpec(lossRows, 'epoch', 'loss', { points: true }), caption: 'Mean training loss of each epoch, and the validation loss when the task reports one.' });
+    figures.push({ title: 'Loss by epoch', spec: lineSpec(lossRows, 'epoch', 'loss', { points: true, ticks }), caption: 'Mean training loss of each epoch, and the validation loss when the task reports one.' });
   }
 
   const metricNames = [...new Set(epochs.flatMap((h) => Object.keys(h)))].filter((k) => k.startsWith('dev_') && k !== 'dev_loss');
   const metricRows = epochs.flatMap((h) => metricNames.filter((k) => finite(h[k])).map((k) => ({ x: h.epoch, value: h[k], series: k.slice(4) })));
   if (metricRows.length > 0) {
-    figures.push({ title: 'Validation metrics by epoch', spec: lineSpec(metricRows, 'epoch', 'dev metric', { points: true }), caption: 'Dev-set metrics after each epoch; the best epoch is the checkpoint kept.' });
+    figures.push({ title: 'Validation metrics by epoch', spec: lineSpec(metricRows, 'epoch', 'dev metric', { points: true, ticks }), caption: 'Dev-set metrics after each epoch; the best epoch is the checkpoint kept.' });
   }
 
   const drawn = thin(steps.filter((s) => finite(s.globalStep)), MAX_STEP_POINTS);
@@ -127,7 +129,7 @@ export function trainingFigures(history: Record<string, number>[], steps: Report
   const lrRows = drawn.length > 0
     ? drawn.filter((s) => finite(s.lr)).map((s) => ({ x: s.globalStep, value: s.lr, series: 'learning rate' }))
     : epochs.filter((h) => finite(h.lr)).map((h) => ({ x: h.epoch, value: h.lr, series: 'learning rate' }));
-  if (lrRows.length > 0) figures.push({ title: 'Learning rate', spec: lineSpec(lrRows, drawn.length > 0 ? 'optimizer step' : 'epoch', 'learning rate'), caption: 'The schedule as applied (warmup, decay, plateau cuts).' });
+  if (lrRows.length > 0) figures.push({ title: 'Learning rate', spec: lineSpec(lrRows, drawn.length > 0 ? 'optimizer step' : 'epoch', 'learning rate', drawn.length > 0 ? {} : { ticks }), caption: 'The schedule as applied (warmup, decay, plateau cuts).' });
 
   const gradRows = drawn.filter((s) => finite(s.gradNorm) && s.gradNorm > 0).map((s) => ({ x: s.globalStep, value: s.gradNorm, series: 'gradient norm' }));
   if (gradRows.length > 0) {
