@@ -18,6 +18,7 @@ const REGISTRY = new Map<string, Loader>([
   ['charlm', async () => asTask(await import('./charlm'))],
   ['timeseries', async () => asTask(await import('./timeseries'))],
   ['pos', async () => asTask(await import('./pos'))],
+  ['translate', async () => asTask(await import('./translate'))],
 ]);
 
 /** Adds (or replaces) a task under its name. */
