@@ -53,7 +53,7 @@ async function main() {
   const tf = require('@tensorflow/tfjs');
   const R = require(path.join(__dirname, '..', 'dist', 'src', 'index.js'));
   const { Ops } = require(path.join(__dirname, '..', 'dist', 'layers', 'fused', 'kernel_ops.js'));
-  const { addScaled } = require(path.join(__dirname, '..', 'dist', 'src', 'train', 'parallel.js'));
+  const { addScaled, tensorFrom, valuesOf } = require(path.join(__dirname, '..', 'dist', 'src', 'train', 'parallel.js'));
   await R.selectBackend(o.backend);
   tf.enableProdMode();
   const [c] = makeCases({ cells: [o.cell], configs: [o.config] });
@@ -114,22 +114,23 @@ async function main() {
   const shared = new Float32Array(new SharedArrayBuffer(4 * n));
   const other = new Float32Array(new SharedArrayBuffer(4 * n)).fill(1e-3);
   const ex = { write: [], sum: [], tensors: [] };
+  const acc = new Float64Array(n); // reused, as ReplicaPool does
   for (let i = 0; i < o.steps; i++) {
     let t0 = performance.now();
     let off = 0;
     vars.forEach((v) => {
-      shared.set(v.dataSync(), off);
+      shared.set(valuesOf(v), off);
       off += v.size;
     });
     ex.write.push(performance.now() - t0);
     t0 = performance.now();
-    const acc = new Float64Array(n);
+    acc.fill(0);
     for (const g of [shared, other]) addScaled(acc, 0, g, 0.5);
     ex.sum.push(performance.now() - t0);
     t0 = performance.now();
     off = 0;
     const ts = vars.map((v) => {
-      const t = tf.tensor(Float32Array.from(acc.subarray(off, off + v.size)), v.shape);
+      const t = tensorFrom(Float32Array.from(acc.subarray(off, off + v.size)), v.shape);
       off += v.size;
       return t;
     });

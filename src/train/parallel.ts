@@ -77,6 +77,23 @@ export function addScaled(acc: Float64Array, off: number, g: Float32Array, f: nu
   for (let j = 0; j < g.length; j++) acc[off + j] += f * g[j];
 }
 
+/**
+ * The float32 values of a tensor without a copy where the backend allows it (wasm:
+ * a view of its heap, valid until the next allocation), else dataSync().
+ */
+export function valuesOf(t: tf.Tensor): Float32Array {
+  const be = tf.backend() as unknown as { typedArrayFromHeap?: (t: tf.Tensor) => Float32Array };
+  return (tf.getBackend() === 'wasm' && typeof be.typedArrayFromHeap === 'function' ? be.typedArrayFromHeap(t) : t.dataSync()) as Float32Array;
+}
+
+/**
+ * A tensor from (part of) a reused buffer: wasm copies the values into its heap at
+ * once; other backends may keep the array they are given, so they get a copy.
+ */
+export function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
+  return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape);
+}
+
 /** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
 function workerEntry(): string {
   const candidates = ['replica_worker.js', 'replica_worker.ts'].map((f) => path.join(__dirname, f));
@@ -114,6 +131,9 @@ export class ReplicaPool {
   private readonly weightView: Float32Array;
   private readonly gradViews: Float32Array[];
   private readonly offsets: number[];
+  /** Reused per step: the float64 gradient sum and its float32 rounding (fresh large arrays cost page faults). */
+  private readonly acc: Float64Array;
+  private readonly out: Float32Array;
   /** Where the failed step was, for the error message. */
   position = '';
 
@@ -129,6 +149,8 @@ export class ReplicaPool {
     this.gradViews = grads.map((g) => new Float32Array(g));
     this.offsets = [0];
     for (const v of vars) this.offsets.push(this.offsets[this.offsets.length - 1] + v.size);
+    this.acc = new Float64Array(this.weightView.length);
+    this.out = new Float32Array(this.weightView.length);
   }
 
   /** Starts `count` workers, each building the replica; resolves when all are ready. */
@@ -189,7 +211,7 @@ export class ReplicaPool {
 
   /** Copies the main model's trainable weights into the shared buffer the workers read. */
   private writeWeights(): void {
-    this.vars.forEach((v, i) => this.weightView.set(v.dataSync() as Float32Array, this.offsets[i]));
+    this.vars.forEach((v, i) => this.weightView.set(valuesOf(v), this.offsets[i]));
   }
 
   /**
@@ -218,32 +240,30 @@ export class ReplicaPool {
     }
     const all = Promise.all(remote);
     all.catch(() => undefined); // handled below; keeps a rejection during shard 0 from being reported as unhandled
+    // Σ wᵢ/W · gᵢ in float64, in shard order (shard 0 first, here, while the workers run).
     const t0 = performance.now();
-    let localLoss = 0;
-    let localGrads: Float32Array[] | null = null;
+    const acc = this.acc;
+    acc.fill(0);
+    let loss = 0;
     if (w[0] > 0) {
       seedDropout(stepSeed);
       const { value, grads } = lossAndGrads(() => spec.loss(shards[0], true), this.vars);
-      localLoss = value.dataSync()[0];
-      localGrads = this.vars.map((v) => grads[v.name].dataSync() as Float32Array);
+      loss = (w[0] / W) * value.dataSync()[0];
+      this.vars.forEach((v, k) => addScaled(acc, this.offsets[k], valuesOf(grads[v.name]), w[0] / W));
       value.dispose();
       tf.dispose(Object.values(grads));
     }
     const localMs = performance.now() - t0;
     const results = await all;
-    // Σ wᵢ/W · gᵢ in float64, in shard order.
-    const total = this.offsets[this.offsets.length - 1];
-    const acc = new Float64Array(total);
-    let loss = 0;
-    for (let i = 0; i < n; i++) {
+    for (let i = 1; i < n; i++) {
       if (w[i] === 0) continue;
-      const f = w[i] / W;
-      loss += f * (i === 0 ? localLoss : results[i - 1].loss);
-      if (i === 0) (localGrads as Float32Array[]).forEach((g, k) => addScaled(acc, this.offsets[k], g, f));
-      else addScaled(acc, 0, this.gradViews[i - 1], f);
+      loss += (w[i] / W) * results[i - 1].loss;
+      addScaled(acc, 0, this.gradViews[i - 1], w[i] / W);
     }
+    const out = this.out;
+    for (let j = 0; j < out.length; j++) out[j] = acc[j];
     const grads: tf.NamedTensorMap = {};
-    this.vars.forEach((v, k) => (grads[v.name] = tf.tensor(Float32Array.from(acc.subarray(this.offsets[k], this.offsets[k + 1])), v.shape)));
+    this.vars.forEach((v, k) => (grads[v.name] = tensorFrom(out.subarray(this.offsets[k], this.offsets[k + 1]), v.shape)));
     return { loss, grads, ms: [localMs, ...results.map((r) => r.ms)] };
   }
 

@@ -8,6 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
 import { selectBackend } from '../backend';
 import { lossAndGrads } from './grads';
+import { tensorFrom, valuesOf } from './parallel';
 import type { StepRequest, WorkerInit, WorkerReply } from './parallel';
 import type { Replica } from './types';
 
@@ -44,12 +45,11 @@ async function start(): Promise<void> {
     if (m.type !== 'step') return;
     try {
       const t0 = performance.now();
-      // slice(): a copy, so no tensor aliases the shared buffer (the cpu backend keeps the array it is given).
-      vars.forEach((v, i) => tf.tidy(() => v.assign(tf.tensor(weights.slice(offsets[i], offsets[i + 1]), v.shape))));
+      vars.forEach((v, i) => tf.tidy(() => v.assign(tensorFrom(weights.subarray(offsets[i], offsets[i + 1]), v.shape))));
       seedDropout(m.seed);
       const { value, grads: g } = lossAndGrads(() => replica.loss(m.batch, true), vars);
       const loss = value.dataSync()[0];
-      vars.forEach((v, i) => grads.set(g[v.name].dataSync() as Float32Array, offsets[i]));
+      vars.forEach((v, i) => grads.set(valuesOf(g[v.name]), offsets[i]));
       value.dispose();
       tf.dispose(Object.values(g));
       reply({ type: 'done', loss, ms: performance.now() - t0 });
