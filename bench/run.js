@@ -70,6 +70,12 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** CPU milliseconds (user + system, all threads of this process) since a process.cpuUsage() reading. */
+function cpuMsSince(c0) {
+  const d = process.cpuUsage(c0);
+  return (d.user + d.system) / 1000;
+}
+
 /**
  * Warm up (the first calls compile kernels and allocate), then time n calls and
  * return the median. n = budget / (last warm-up time), clamped to [minIters, iters];
@@ -86,12 +92,15 @@ function timeIt(fn, o) {
   }
   const n = Math.max(last > budgetMs ? 1 : Math.max(1, o.minIters), Math.min(o.iters, Math.floor(budgetMs / Math.max(last, 1e-3))));
   const times = [];
+  const cpus = [];
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     fn();
     times.push(performance.now() - t0);
+    cpus.push(cpuMsSince(c0));
   }
-  return { ms: median(times), minMs: Math.min(...times), n };
+  return { ms: median(times), minMs: Math.min(...times), cpuMs: median(cpus), n };
 }
 
 /** timeIt for an async step (the data-parallel rows). */
@@ -106,12 +115,15 @@ async function timeItAsync(fn, o) {
   }
   const n = Math.max(last > budgetMs ? 1 : Math.max(1, o.minIters), Math.min(o.iters, Math.floor(budgetMs / Math.max(last, 1e-3))));
   const times = [];
+  const cpus = [];
   for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
     const t0 = performance.now();
     await fn();
     times.push(performance.now() - t0);
+    cpus.push(cpuMsSince(c0));
   }
-  return { ms: median(times), minMs: Math.min(...times), n };
+  return { ms: median(times), minMs: Math.min(...times), cpuMs: median(cpus), n };
 }
 
 // ---------------------------------------------------------------------------
@@ -280,6 +292,8 @@ function record(c, impl, backend, m, extra = {}) {
     // tf.memory().numBytes before the step: weights, Adam slots, the input
     baseBytes: m.baseBytes ?? null,
     trainMinMs: round(m.trainMinMs),
+    // median CPU ms of a training step, all threads of the process (load-independent, unlike trainMs; PyTorch: not measured)
+    trainCpuMs: round(m.trainCpuMs),
     inferMinMs: round(m.inferMinMs),
     trainN: m.trainN,
     inferN: m.inferN,
@@ -306,6 +320,7 @@ async function runTfCase(tf, R, c, impls, backend, o, log) {
             trainMs: m.train.ms,
             inferMs: m.infer.ms,
             trainMinMs: m.train.minMs,
+            trainCpuMs: m.train.cpuMs,
             inferMinMs: m.infer.minMs,
             trainN: m.train.n,
             inferN: m.infer.n,
@@ -326,7 +341,7 @@ async function runTfCase(tf, R, c, impls, backend, o, log) {
           const m = await measureParallel(tf, R, c, w, o);
           const extra = c.base === 'gru' ? { resetAfter: !!o.gruResetAfter } : {};
           out.push(
-            record(c, impl, backend, { trainMs: m.train.ms, trainMinMs: m.train.minMs, trainN: m.train.n, leakedTensors: m.leaked }, {
+            record(c, impl, backend, { trainMs: m.train.ms, trainMinMs: m.train.minMs, trainCpuMs: m.train.cpuMs, trainN: m.train.n, leakedTensors: m.leaked }, {
               ...extra,
               workers: w,
               // median ms of the slowest shard's forward + backward; the rest of trainMs is the exchange and Adam
@@ -409,7 +424,7 @@ function fmt(x, digits) {
 }
 
 function formatTable(records) {
-  const header = ['cell', 'config', 'impl', 'train ms', '×fused', 'infer ms', '×fused', 'train GF/s', 'infer GF/s', 'peak MB'];
+  const header = ['cell', 'config', 'impl', 'train ms', 'cpu ms', '×fused', 'infer ms', '×fused', 'train GF/s', 'infer GF/s', 'peak MB'];
   const rows = records.map((r) => {
     const impl = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : r.workers > 1 ? `${r.impl} ${r.workers} workers` : r.impl;
     if (r.error) return [CELLS[r.cell]?.label ?? r.cell, r.config, impl, `error: ${r.error}`];
@@ -418,6 +433,7 @@ function formatTable(records) {
       r.config,
       impl,
       fmt(r.trainMs, 1),
+      fmt(r.trainCpuMs, 1),
       fmt(r.trainRatio, 2),
       fmt(r.inferMs, 1),
       fmt(r.inferRatio, 2),
@@ -499,6 +515,7 @@ async function main(argv = process.argv) {
       `train = forward + mean-square loss over the output sequence + backward + Adam; infer = forward, output read back`,
       `fused n workers = the same step split over n threads as train({ workers: n }) runs it (shards, shared-buffer exchange, one Adam step)`,
       `×fused = time ÷ the fused path's time; GF/s = matmul FLOPs ÷ time, forward = Σ 2·B·T·G·H·(Din+H) over layers and directions, train = 3 × forward`,
+      `cpu ms = CPU time of a training step, all threads of the process (robust to other load; PyTorch: not measured)`,
       `peak MB = max tf.memory().numBytes during one training step (PyTorch: not measured)`,
     ].join('\n'),
   );

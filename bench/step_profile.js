@@ -23,9 +23,11 @@ function instrument(Ops) {
   const totals = new Map();
   const stack = [];
   const add = (key, ms) => totals.set(key, (totals.get(key) ?? 0) + ms);
+  const originals = [];
   for (const name of Object.getOwnPropertyNames(Ops.prototype)) {
     const orig = Ops.prototype[name];
     if (name === 'constructor' || typeof orig !== 'function') continue;
+    originals.push([name, orig]);
     Ops.prototype[name] = function (...args) {
       const t0 = performance.now();
       stack.push(0);
@@ -39,7 +41,7 @@ function instrument(Ops) {
       }
     };
   }
-  return { totals, reset: () => totals.clear() };
+  return { totals, reset: () => totals.clear(), restore: () => originals.forEach(([name, f]) => (Ops.prototype[name] = f)) };
 }
 
 async function main() {
@@ -92,8 +94,23 @@ async function main() {
     tf.dispose([value, grads]);
     for (const [k, ms] of prof.totals) opsPerStep.set(k, [...(opsPerStep.get(k) ?? []), ms]);
   }
+  prof.restore();
   // un-instrumented phase timings
   for (let i = 0; i < o.steps; i++) step();
+  // CPU time (user + system of the process: load-independent, unlike wall time) of a step on the batch and on half of it
+  const cpuStep = (xx) => {
+    const t = process.cpuUsage();
+    const { value, grads } = tf.variableGrads(() => tf.mean(tf.square(model.apply(xx, { training: true }))), vars);
+    value.dataSync();
+    optimizer.applyGradients(grads);
+    tf.dispose([value, grads]);
+    const d = process.cpuUsage(t);
+    return (d.user + d.system) / 1000;
+  };
+  const half = tf.slice(x, [0], [c.B / 2]);
+  const cpuFull = median(Array.from({ length: o.steps }, () => cpuStep(x)));
+  const cpuHalf = median(Array.from({ length: o.steps }, () => cpuStep(half)));
+  half.dispose();
   const gradsMs = median(phases.grads);
   const rows = [...opsPerStep].map(([k, xs]) => [k, median(xs)]).sort((a, b) => b[1] - a[1]);
   const opsTotal = rows.reduce((s, [, ms]) => s + ms, 0);
@@ -103,6 +120,8 @@ async function main() {
   console.log(`    forward only           ${median(phases.fwd).toFixed(1)} ms  (training: true, outside the tape)`);
   console.log(`    forward + backward     ${gradsMs.toFixed(1)} ms  (tf.variableGrads)`);
   console.log(`    Adam                   ${median(phases.adam).toFixed(1)} ms`);
+  console.log(`  CPU time per step: batch ${c.B} ${cpuFull.toFixed(1)} ms, batch ${c.B / 2} ${cpuHalf.toFixed(1)} ms ` +
+    `(2 workers can at best be ${(cpuFull / cpuHalf).toFixed(2)}x faster, before the exchange)`);
   console.log(`  fused kernel calls inside the step (exclusive ms, instrumented run; total ${opsTotal.toFixed(1)} ms):`);
   for (const [k, ms] of rows.slice(0, 14)) console.log(`    ${k.padEnd(24)} ${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
   const rest = rows.slice(14).reduce((s, [, ms]) => s + ms, 0);
@@ -113,9 +132,10 @@ async function main() {
   const n = sizes.reduce((a, b) => a + b, 0);
   const shared = new Float32Array(new SharedArrayBuffer(4 * n));
   const other = new Float32Array(new SharedArrayBuffer(4 * n)).fill(1e-3);
-  const ex = { write: [], sum: [], tensors: [] };
+  const ex = { write: [], sum: [], tensors: [], cpu: [] };
   const acc = new Float64Array(n); // reused, as ReplicaPool does
   for (let i = 0; i < o.steps; i++) {
+    const cpu0 = process.cpuUsage();
     let t0 = performance.now();
     let off = 0;
     vars.forEach((v) => {
@@ -136,9 +156,11 @@ async function main() {
     });
     ex.tensors.push(performance.now() - t0);
     tf.dispose(ts);
+    const d = process.cpuUsage(cpu0);
+    ex.cpu.push((d.user + d.system) / 1000);
   }
   console.log(`  2-worker exchange on the main thread (${n} weights, ${((4 * n) / 2 ** 20).toFixed(2)} MB): write weights ${median(ex.write).toFixed(2)} ms, ` +
-    `sum 2 gradient sets ${median(ex.sum).toFixed(2)} ms, gradient tensors ${median(ex.tensors).toFixed(2)} ms`);
+    `sum 2 gradient sets ${median(ex.sum).toFixed(2)} ms, gradient tensors ${median(ex.tensors).toFixed(2)} ms; CPU ${median(ex.cpu).toFixed(2)} ms`);
   optimizer.dispose();
   x.dispose();
   model.dispose();
