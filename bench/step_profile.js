@@ -134,6 +134,7 @@ async function main() {
   const other = new Float32Array(new SharedArrayBuffer(4 * n)).fill(1e-3);
   const ex = { write: [], sum: [], tensors: [], cpu: [] };
   const acc = new Float64Array(n); // reused, as ReplicaPool does
+  const out = new Float32Array(n);
   for (let i = 0; i < o.steps; i++) {
     const cpu0 = process.cpuUsage();
     let t0 = performance.now();
@@ -150,7 +151,8 @@ async function main() {
     t0 = performance.now();
     off = 0;
     const ts = vars.map((v) => {
-      const t = tensorFrom(Float32Array.from(acc.subarray(off, off + v.size)), v.shape);
+      for (let j = 0; j < v.size; j++) out[off + j] = acc[off + j];
+      const t = tensorFrom(out.subarray(off, off + v.size), v.shape);
       off += v.size;
       return t;
     });
