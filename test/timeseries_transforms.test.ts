@@ -3,7 +3,9 @@
  * only, windows that stay inside their split, H-step alignment, the baselines
  * against hand-computed values, period detection, ridge least squares.
  */
+import * as path from 'path';
 import { SeededRandom } from '../layers/random';
+import { readSeries } from '../tasks/timeseries/data';
 import { autocorrelation, baselineForecasts, detectPeriod, snapPeriod } from '../tasks/timeseries/baselines';
 import { ridgeFit, ridgePredict } from '../tasks/timeseries/model';
 import { forward, inverse, inverseForecast, offset, parseSteps, StandardScaler, TransformSpec } from '../tasks/timeseries/transforms';
@@ -122,4 +124,14 @@ test('ridge least squares recovers an exact linear relation (λ → 0) and shrin
   ridgePredict(fit, x).forEach((p, i) => expect(p[1]).toBeCloseTo(y[i][1], 6));
   const shrunk = ridgeFit(x, y, 100);
   expect(Math.abs(shrunk.weights[0][0])).toBeLessThan(2);
+});
+
+test('period detection on the real series: 12 for airline passengers, 365 (snapped) for daily temperatures', () => {
+  const dir = path.join(__dirname, '..', '..', 'shared', 'data', 'timeseries');
+  const air = readSeries(path.join(dir, 'airline-passengers.csv'));
+  expect(snapPeriod(detectPeriod(air.values[0].slice(0, 82)), air.step)).toBe(12);
+  const temp = readSeries(path.join(dir, 'daily-min-temperatures.csv'));
+  const raw = detectPeriod(temp.values[0].slice(0, 2792));
+  expect(Math.abs(raw - 365)).toBeLessThanOrEqual(10);
+  expect(snapPeriod(raw, temp.step)).toBe(365);
 });
