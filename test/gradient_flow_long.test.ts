@@ -44,7 +44,7 @@ test('SimpleRNN gradient vanishes where the LSTM gradient does not (T = 100, def
   // and its deepest point is orders of magnitude lower (0 when it underflows)
   expect(rnn.floor).toBeLessThan(lstm.floor * 1e-3);
   expect(lstm.floor).toBeGreaterThan(cfg.threshold);
-}, 120000);
+}, 300000);
 
 test('rnn-diagnose gradients: table on stdout, the figure as .svg and .html, usage errors', () => {
   const bin = path.resolve(__dirname, '..', 'bin', 'rnn-diagnose.js');
