@@ -7,7 +7,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadCheckpoint, readTrainingState } from '../src/train/checkpoint';
-import { WorkerCrashedError } from '../src/train/errors';
+import { TrainingDivergedError, WorkerCrashedError } from '../src/train/errors';
 import { shardRows } from '../src/train/parallel';
 import { StopSignal } from '../src/train/stop';
 import { train } from '../src/train/train';
@@ -86,6 +86,16 @@ test.each(['exit', 'throw'] as const)('a worker that fails (%s) ends the run wit
   tf.dispose(ck.optimizerWeights.map((w) => w.tensor));
   // no stray temporary directories next to it
   expect(fs.readdirSync(out).sort()).toEqual(['best', 'last']);
+  spec.model.dispose();
+});
+
+test('a NaN loss in a worker shard stops the run as one thread would (the step is not applied, OUT/last kept)', async () => {
+  const out = tmpDir();
+  const spec = parallelProblem({ initSeed: 3, crashAt: { step: 5, how: 'nan' } });
+  const run = train(spec, { ...options, workers: 2, checkpointDir: out });
+  await expect(run).rejects.toBeInstanceOf(TrainingDivergedError);
+  await expect(run).rejects.toThrow(`training diverged at epoch 2, step 2: loss NaN, gradient norm NaN; the last good checkpoint is ${path.join(out, 'last')}`);
+  expect(readTrainingState(path.join(out, 'last'))).toMatchObject({ epoch: 1, step: 0, globalStep: 3 });
   spec.model.dispose();
 });
 
