@@ -26,6 +26,8 @@ import { chromiumUnavailable, collectPageErrors, launchChromium } from './helper
 const root = path.resolve(__dirname, '..');
 const why = chromiumUnavailable();
 const maybe = why ? test.skip : test;
+// eslint-disable-next-line no-console
+if (why) console.warn(`test/browser.test.ts is skipped: ${why}`);
 
 /** Token ids [B, T] (0 = padding, masked). */
 const IDS = [

@@ -39,7 +39,7 @@ const TINY: Record<string, () => string[]> = {
   charlm: () => ['--epochs', '2', '--layers', '1', '--hidden', '16', '--embedding-dim', '8', '--min-epoch-steps', '5', '--samples', '1', '--sample-length', '20'],
   timeseries: () => ['--data', monthlySeries(), '--epochs', '2', '--hidden', '4'],
   pos: () => ['--epochs', '1', '--layers', '1', '--hidden', '8', '--word-dim', '8', '--char-dim', '0', '--pretrained', 'none'],
-  translate: () => ['--epochs', '1', '--hidden', '8', '--embedding-dim', '8'],
+  translate: () => ['--epochs', '1', '--hidden', '8', '--embedding-dim', '8', '--beam-size', '1', '--examples', '0'],
 };
 
 const why = chromiumUnavailable();
