@@ -6,6 +6,7 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
+import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import { TaggingReport, taggingReport } from '../../src/metrics/tagging';
 import { bundledData } from '../../src/paths';
@@ -112,7 +113,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
 
   // Vocabularies come from the checkpoint when resuming, so ids keep their meaning.
   const resumed = config.resume ? (readArtifacts(config.resume) as unknown as PosArtifacts) : null;
-  if (resumed && resumed.task !== 'pos') throw new Error(`${config.resume}: this checkpoint is for task '${String(resumed.task)}', not pos`);
+  if (resumed && resumed.task !== 'pos') throw new UserError(`${config.resume}: this checkpoint is for task '${String(resumed.task)}', not pos`);
   const usePretrained = !resumed && (config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable()));
   const vectors = usePretrained ? loadRankedGlove() : null;
   if (vectors) config.wordDim = vectors.dims;
@@ -130,7 +131,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   }
   const chars = resumed ? Vocabulary.fromJSON(resumed.chars) : Vocabulary.build(splits.train.flatMap((s) => s.words.map((w) => wordChars(w, config.maxWordLen))));
   const tags = resumed ? resumed.tags : [...new Set(splits.train.flatMap((s) => s.tags))].sort();
-  if (tags.length < 2) throw new Error(`${splits.files.train}: the training data has a single tag ('${tags[0]}'); tagging needs at least two`);
+  if (tags.length < 2) throw new UserError(`${splits.files.train}: the training data has a single tag ('${tags[0]}'); tagging needs at least two`);
   const enc: Encoders = { words, chars, tags, maxWordLen: config.maxWordLen };
   const withChars = config.charDim > 0;
   const counts = {
