@@ -11,8 +11,11 @@
  * the K·V continuations of every sentence, keeps the best 2K (tf.topk), and walks
  * them in order: an <eos> among the first K finishes a hypothesis (ranked by its
  * log-probability / length^α, length counting <eos>), other tokens extend a live
- * beam until K are live. A sentence is done when it has K finished hypotheses;
- * at its maximum length its live beams are finished as they are. With K = 1 this
+ * beam until K are live. A sentence is done when it has K finished hypotheses, or
+ * when no live beam can beat its best finished one any more (a live beam's
+ * log-probability only falls and its length is bounded, so its best possible
+ * score is log p / (limit + 1)^α); at its maximum length its live beams are
+ * finished as they are. With K = 1 this
  * is exactly greedy decoding.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -197,7 +200,10 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
             next[row] = { tokens: [...parent.tokens, tok], logProb: score };
           }
           const atLimit = t + 1 >= maxLens[n];
-          if (finished[n].length >= K || atLimit) {
+          // No live beam can still beat the best finished one: its log-probability only falls, and its length is at most the limit (+ <eos>).
+          const bestDone = finished[n].reduce((m, h) => Math.max(m, h.score), -Infinity);
+          const hopeless = bestDone > -Infinity && next.slice(n * K, n * K + k).every((h) => norm(h.logProb, maxLens[n] + 1) <= bestDone);
+          if (finished[n].length >= K || atLimit || hopeless) {
             if (atLimit) for (let j = 0; j < k; j++) finished[n].push({ ...next[n * K + j], score: norm(next[n * K + j].logProb, next[n * K + j].tokens.length) });
             done[n] = true;
             k = 0;
