@@ -5,6 +5,7 @@
 import { UserError } from '../../src/errors';
 import { defineTask, TaskOption } from '../../src/task';
 import { formatConfusion } from '../../src/metrics/classification';
+import { confusionMatrixFigure } from '../../src/report/figures';
 import { SENTIMENT_DEFAULTS, SentimentOptions } from './config';
 import { SentimentClassifier, trainSentiment } from './index';
 
@@ -65,19 +66,8 @@ export const task = defineTask<SentimentOptions, SentimentClassifier>({
       hint: `rnn-predict --model ${r.modelDir} "the movie my friend has not seen is good" "the movie my friend has seen is not good"`,
       figures: [
         {
-          title: `Confusion matrix (${r.testReport ? 'test' : 'dev'})`,
+          ...confusionMatrixFigure(r.labels, shownReport.confusion, `Confusion matrix (${r.testReport ? 'test' : 'dev'})`),
           caption: `rows: true label, columns: predicted; accuracy ${pct((r.test ?? r.dev).accuracy)}`,
-          spec: {
-            $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-            data: { values: r.labels.flatMap((t, i) => r.labels.map((p, j) => ({ true: t, predicted: p, count: shownReport.confusion[i][j] }))) },
-            mark: 'rect',
-            encoding: {
-              y: { field: 'true', type: 'nominal', sort: r.labels },
-              x: { field: 'predicted', type: 'nominal', sort: r.labels },
-              color: { field: 'count', type: 'quantitative' },
-              tooltip: [{ field: 'true' }, { field: 'predicted' }, { field: 'count' }],
-            },
-          },
         },
       ],
     };
