@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+'use strict';
+/**
+ * Translation benchmark: training throughput (target tokens per second) of the
+ * translate task's encoder-decoder for each decoder kind (luong = fused
+ * whole-sequence decoder with attention on top; input-feeding and bahdanau = step
+ * loop), and decoding time (greedy, beam 5), next to the same model in PyTorch
+ * (bench/torch_translate.py). Shapes default to Multi30k De→En with the task's
+ * defaults: batch 64, source 13 / target 14 tokens (+<eos>), vocabularies 7,855 / 5,927,
+ * 256-d embeddings, 256 GRU units per direction.
+ *
+ *   npm run build && node bench/task_translate.js [--decoders luong,input-feeding,bahdanau]
+ *       [--batch 64] [--src-len 13] [--tgt-len 14] [--src-vocab 7855] [--tgt-vocab 5927]
+ *       [--hidden 256] [--embedding 256] [--cell gru] [--iters 5] [--no-torch] [--json]
+ *
+ * Both wall and CPU time are reported (the machine is shared; CPU time of a
+ * single-threaded process is the contention-free figure). Asserts nothing.
+ */
+const path = require('path');
+const { spawnSync } = require('child_process');
+const { Command } = require('commander');
+
+const program = new Command('task_translate')
+  .option('--decoders <list>', 'decoder kinds', 'luong,input-feeding,bahdanau')
+  .option('--batch <n>', 'sentences per batch', Number, 64)
+  .option('--src-len <n>', 'source tokens', Number, 13)
+  .option('--tgt-len <n>', 'target tokens (the decoder runs this + 1 steps: <sos>..., ...<eos>)', Number, 14)
+  .option('--src-vocab <n>', 'source vocabulary', Number, 7855)
+  .option('--tgt-vocab <n>', 'target vocabulary', Number, 5927)
+  .option('--hidden <n>', 'hidden units', Number, 256)
+  .option('--embedding <n>', 'embedding size', Number, 256)
+  .option('--cell <name>', 'gru or lstm', 'gru')
+  .option('--iters <n>', 'timed training steps per row', Number, 5)
+  .option('--warmup <n>', 'untimed steps first', Number, 2)
+  .option('--backend <name>', 'tfjs backend', 'wasm')
+  .option('--no-torch', 'skip PyTorch')
+  .option('--torch-threads <list>', 'torch thread counts', '1,2')
+  .option('--python <path>', 'interpreter with torch', '/usr/bin/python3')
+  .option('--json', 'JSON lines only', false);
+const o = program.parse().opts();
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function timeIt(fn, n) {
+  const wall = [];
+  const cpu = [];
+  for (let i = 0; i < n; i++) {
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    fn();
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
+  }
+  return { wallMs: median(wall), cpuMs: median(cpu) };
+}
+
+async function main() {
+  const tf = require('@tensorflow/tfjs');
+  const { selectBackend } = require('../dist/src/backend');
+  const backend = await selectBackend(o.backend);
+  const { buildSeq2Seq } = require('../dist/tasks/translate/model');
+  const { sequenceLoss } = require('../dist/tasks/translate');
+  const { greedyDecode, beamSearch } = require('../dist/tasks/translate/decode');
+  const B = o.batch;
+  const S = o.srcLen;
+  const T = o.tgtLen + 1;
+  let seed = 1;
+  const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const ids = (n, V) => Array.from({ length: B }, () => Array.from({ length: n }, () => 4 + Math.floor(rnd() * (V - 4))));
+  const src = ids(S, o.srcVocab);
+  const tgtIn = ids(T, o.tgtVocab);
+  const tgtOut = ids(T, o.tgtVocab);
+  const records = [];
+  const emit = (r) => {
+    records.push(r);
+    if (o.json) console.log(JSON.stringify(r));
+  };
+  for (const decoder of o.decoders.split(',')) {
+    const cfg = { cell: o.cell, hidden: o.hidden, encoderLayers: 1, decoderLayers: 1, embeddingDim: o.embedding, decoder, score: decoder === 'bahdanau' ? 'additive' : 'general', dropout: 0.3, seed: 1 };
+    const m = buildSeq2Seq(cfg, o.srcVocab, o.tgtVocab);
+    const vars = m.model.trainableWeights.map((w) => w.read());
+    const opt = tf.train.adam(1e-3);
+    const step = () => {
+      const { value, grads } = tf.variableGrads(() => tf.tidy(() => {
+        const enc = m.encode(tf.tensor2d(src, undefined, 'int32'), src.map(() => S), true);
+        const { logits } = m.forward(enc, tf.tensor2d(tgtIn, undefined, 'int32'), tgtIn.map(() => T), true, 1);
+        return sequenceLoss(logits, tgtOut, 0.1).loss;
+      }), vars);
+      opt.applyGradients(grads);
+      value.dataSync();
+      tf.dispose([value, ...Object.values(grads)]);
+    };
+    for (let i = 0; i < o.warmup; i++) step();
+    const t = timeIt(step, o.iters);
+    const dec = (fn) => timeIt(fn, 1);
+    const g = dec(() => greedyDecode(m, src, { maxLen: T, maxLenA: 0, maxLenB: T, batchSize: B }));
+    const b5 = dec(() => beamSearch(m, src, { maxLen: T, maxLenA: 0, maxLenB: T, beamSize: 5, batchSize: B * 4 }));
+    emit({
+      impl: 'rnnkit', backend, decoder, cell: o.cell, B, S, T, hidden: o.hidden, embedding: o.embedding, srcVocab: o.srcVocab, tgtVocab: o.tgtVocab,
+      trainMs: t.wallMs, trainCpuMs: t.cpuMs, tokensPerSec: (B * T) / (t.wallMs / 1000), tokensPerCpuSec: (B * T) / (t.cpuMs / 1000),
+      greedyMs: g.wallMs, greedyCpuMs: g.cpuMs, beam5Ms: b5.wallMs, beam5CpuMs: b5.cpuMs, params: m.model.countParams(),
+    });
+    opt.dispose();
+    m.dispose();
+  }
+  if (o.torch) {
+    const args = [path.join(__dirname, 'torch_translate.py'), '--decoders', o.decoders, '--batch', B, '--src-len', S, '--tgt-len', T, '--src-vocab', o.srcVocab,
+      '--tgt-vocab', o.tgtVocab, '--hidden', o.hidden, '--embedding', o.embedding, '--cell', o.cell, '--iters', o.iters, '--warmup', o.warmup, '--threads', o.torchThreads].map(String);
+    const env = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    const r = spawnSync(o.python, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+    if (r.status !== 0) console.error(`PyTorch rows skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
+    else for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) emit(JSON.parse(line));
+  }
+  if (!o.json) {
+    const f = (x, d = 0) => (x == null ? '-' : x.toFixed(d));
+    console.log(`translation training step, B=${B} S=${S} T=${T} (target tokens incl. <eos>), ${o.cell.toUpperCase()} ${o.hidden}, embeddings ${o.embedding}, vocabularies ${o.srcVocab}/${o.tgtVocab}`);
+    console.log('impl              decoder         train ms  cpu ms  tok/s  tok/cpu-s  greedy ms  beam5 ms');
+    for (const r of records) {
+      const name = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : `rnnkit ${r.backend}`;
+      console.log(`${name.padEnd(17)} ${r.decoder.padEnd(15)} ${f(r.trainMs).padStart(8)} ${f(r.trainCpuMs).padStart(7)} ${f(r.tokensPerSec).padStart(6)} ${f(r.tokensPerCpuSec).padStart(10)} ${f(r.greedyMs).padStart(10)} ${f(r.beam5Ms).padStart(9)}`);
+    }
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
