@@ -108,6 +108,9 @@ test('a replica that cannot be built, or does not match, is a clear error before
   await expect(train(other, { ...options, workers: 2 })).rejects.toThrow(/the replica's trainable weights .* differ from the main model's/);
   const plain = sumProblem();
   await expect(train(plain, { ...options, workers: 2 })).rejects.toThrow(/does not support data-parallel training/);
+  const tensors = parallelProblem(); // a worker shard holding tensors cannot be sent
+  tensors.shard = (b, i, n) => (i === 0 ? shardRows(b, i, n, b.y.length) : ({ ...shardRows(b, i, n, b.y.length), x: tf.tensor3d(shardRows(b, i, n, b.y.length).x) } as never));
+  await expect(train(tensors, { ...options, workers: 2 })).rejects.toThrow(/TrainSpec.shard returned a tf.Tensor \(x\) for a worker shard; .* must be plain data/);
   await expect(train(plain, { ...options, workers: 0 })).rejects.toThrow(/workers must be a positive integer/);
-  [bad, other, plain].forEach((s) => s.model.dispose());
+  [bad, other, plain, tensors].forEach((s) => s.model.dispose());
 });

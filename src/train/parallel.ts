@@ -94,6 +94,14 @@ export function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
   return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape);
 }
 
+/** Worker shards travel by structured clone: a tensor would arrive as an empty husk. */
+function checkPlain(shard: unknown): void {
+  const fields = shard instanceof tf.Tensor ? [['(the shard itself)', shard]] : shard && typeof shard === 'object' ? Object.entries(shard) : [];
+  for (const [k, v] of fields) {
+    if (v instanceof tf.Tensor) throw new Error(`TrainSpec.shard returned a tf.Tensor (${k}) for a worker shard; shards 1… go to worker threads and must be plain data (arrays, typed arrays)`);
+  }
+}
+
 /** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
 function workerEntry(): string {
   const candidates = ['replica_worker.js', 'replica_worker.ts'].map((f) => path.join(__dirname, f));
@@ -234,6 +242,7 @@ export class ReplicaPool {
         remote.push(Promise.resolve({ loss: 0, ms: 0 }));
         continue;
       }
+      checkPlain(shards[i]);
       remote.push(new Promise((resolve, reject) => (this.pending[i - 1] = { resolve, reject })));
       const req: StepRequest = { type: 'step', batch: shards[i], seed: shardSeed(stepSeed, i) };
       this.workers[i - 1].postMessage(req);
