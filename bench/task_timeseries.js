@@ -5,7 +5,7 @@
  * beside the linear path alone and the baselines, the choices the task made
  * (period, transform, window), and wall / CPU time per training. With --torch, the
  * same model shape and recipe in PyTorch (bench/torch_timeseries.py) on the same
- * split, transform, period and window. Runs the built code (`npm run build`).
+ * split, transform, period, window and ridge penalty. Runs the built code (`npm run build`).
  *
  *   node bench/task_timeseries.js [--sets airline,daily,seattle] [--seeds 1,2,3] [--torch] [--backend wasm] [--json]
  *
@@ -38,7 +38,7 @@ const o = prog.opts();
 function torchRun(set, s, seed) {
   const args = [path.join(__dirname, 'torch_timeseries.py'), '--data', set.data ?? path.join(root, 'data', 'timeseries', 'seattle-weather.csv'),
     '--test-size', String(set.testSize ?? 0.2), '--transform', s.transform === 'none' ? 'none' : s.transform.replace(/\+/g, ','),
-    '--period', String(s.period), '--window', String(s.window), '--seed', String(seed)];
+    '--period', String(s.period), '--window', String(s.window), '--ridge', String(s.ridge), '--seed', String(seed)];
   if (!set.data) args.push('--target', 'temp_max');
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
