@@ -29,7 +29,7 @@ const CELLS = {
 };
 
 /** Implementations, in table order. */
-const IMPLS = ['fused', 'autodiff', 'tfjs-layers', 'pytorch'];
+const IMPLS = ['fused', 'autodiff', 'tfjs-layers', 'pytorch', 'onnxruntime'];
 
 /**
  * Matmul FLOPs of one forward pass over the whole sequence (multiply + add = 2).

@@ -58,7 +58,9 @@ function makeProgram() {
     .option('--gru-reset-after', "project GRU rows use resetAfter: true (default false, the formula of the tfjs-layers row)", false)
     .option('--no-torch', 'skip the PyTorch rows')
     .option('--torch-threads <list>', 'torch.set_num_threads values for the PyTorch rows', parseList(null, 'threads'), ['1', '2'])
-    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3');
+    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3')
+    .option('--no-onnxruntime', 'skip the onnxruntime rows')
+    .option('--ort-threads <list>', 'onnxruntime intra-op thread counts, one inference row each', parseList(null, 'threads'), ['1', '2']);
 }
 
 // ---------------------------------------------------------------------------
@@ -308,7 +310,7 @@ async function runTfCase(tf, R, c, impls, backend, o, log) {
   const x = tf.randomNormal([c.B, c.T, c.D]);
   try {
     for (const impl of impls) {
-      if (impl === 'pytorch') continue;
+      if (impl === 'pytorch' || impl === 'onnxruntime') continue;
       log(`  ${c.cell} ${c.config} ${impl} ...`);
       let model;
       try {
@@ -410,8 +412,8 @@ function runTorch(cases, backendTag, o, log) {
 function addRatios(records) {
   for (const rec of records) {
     const fused = records.find((f) => f.cell === rec.cell && f.config === rec.config && f.impl === 'fused' && f.workers === 1 && f.trainMs != null);
-    if (!fused || rec.trainMs == null) continue;
-    rec.trainRatio = round(rec.trainMs / fused.trainMs, 2);
+    if (!fused || (rec.trainMs == null && rec.inferMs == null)) continue;
+    rec.trainRatio = rec.trainMs == null ? null : round(rec.trainMs / fused.trainMs, 2);
     rec.inferRatio = rec.inferMs == null ? null : round(rec.inferMs / fused.inferMs, 2);
   }
 }
@@ -426,7 +428,7 @@ function fmt(x, digits) {
 function formatTable(records) {
   const header = ['cell', 'config', 'impl', 'train ms', 'cpu ms', '×fused', 'infer ms', '×fused', 'train GF/s', 'infer GF/s', 'peak MB'];
   const rows = records.map((r) => {
-    const impl = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : r.workers > 1 ? `${r.impl} ${r.workers} workers` : r.impl;
+    const impl = r.impl === 'pytorch' || r.impl === 'onnxruntime' ? `${r.impl} ${r.threads}t` : r.workers > 1 ? `${r.impl} ${r.workers} workers` : r.impl;
     if (r.error) return [CELLS[r.cell]?.label ?? r.cell, r.config, impl, `error: ${r.error}`];
     return [
       CELLS[r.cell]?.label ?? r.cell,
@@ -498,6 +500,14 @@ async function main(argv = process.argv) {
       torchMeta = t.meta;
     }
   }
+  if (impls.includes('onnxruntime')) {
+    if (o.onnxruntime === false) notes.push('onnxruntime rows skipped (--no-onnxruntime)');
+    else {
+      const t = await require('./onnxruntime_bench').runOnnxRuntime(tf, R, cases, o, log, { projectModel, record, timeItAsync });
+      records.push(...t.records);
+      notes.push(...t.notes);
+    }
+  }
   records = sortRecords(records, cases);
   addRatios(records);
 
@@ -517,6 +527,7 @@ async function main(argv = process.argv) {
       `×fused = time ÷ the fused path's time; GF/s = matmul FLOPs ÷ time, forward = Σ 2·B·T·G·H·(Din+H) over layers and directions, train = 3 × forward`,
       `cpu ms = CPU time of a training step, all threads of the process (robust to other load; PyTorch: not measured)`,
       `peak MB = max tf.memory().numBytes during one training step (PyTorch: not measured)`,
+      `onnxruntime nt = the fused model exported with exportModel, run in onnxruntime-node with n intra-op threads (inference only)`,
     ].join('\n'),
   );
   console.log('');

@@ -18,3 +18,7 @@ export { writeHtmlReport, vegaLiteToSvg, confusionMatrixFigure } from './report'
 export type { ReportInput, ReportStep } from './report';
 export { gradientFlow, gradientReach, byDistance } from './diagnostics/gradient_flow';
 export type { GradientFlowInput, GradientFlowResult, GradientSeries } from './diagnostics/gradient_flow';
+// ONNX (export, import, onnxruntime inference) and tfjs-layers / Keras model.json loading.
+export * from './onnx';
+export { loadTfjsLayersModel, convertTfjsArtifacts } from './interop/tfjs_layers';
+export type { TfjsImportReport } from './interop/tfjs_layers';

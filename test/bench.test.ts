@@ -42,7 +42,7 @@ test('bench/run.js --json runs every tfjs implementation on tiny shapes; compare
   const run = () =>
     execFileSync(
       process.execPath,
-      ['bench/run.js', '--backend', 'cpu', '--json', '--dims', '2,3,4,5', '--warmup', '1', '--iters', '1', '--min-iters', '1', '--no-torch', '--workers', '1'],
+      ['bench/run.js', '--backend', 'cpu', '--json', '--dims', '2,3,4,5', '--warmup', '1', '--iters', '1', '--min-iters', '1', '--no-torch', '--no-onnxruntime', '--workers', '1'],
       { cwd: ROOT, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
     );
   const out = run();

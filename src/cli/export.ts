@@ -19,7 +19,7 @@ import '../../layers';
 import '../../tasks';
 import { UserError } from '../errors';
 import { loadModel, writeFileAtomic } from '../io/fs_handler';
-import { exportModel } from '../onnx/export';
+import { exportModel, onnxInputNames } from '../onnx/export';
 import { runOnnx } from '../onnx/onnxruntime';
 import { EXIT, runMain, useBackend } from './run';
 
@@ -81,14 +81,15 @@ export async function main(argv: string[]): Promise<number> {
     throw new UserError(`${dir}: ${(e as Error).message}`);
   }
   writeFileAtomic(opts.out, bytes);
-  const ins = model.inputs.map((t, i) => `${model.inputNames[i]} ${t.dtype} [${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
+  const names = onnxInputNames(model);
+  const ins = model.inputs.map((t, i) => `${names[i]} ${t.dtype} [${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
   const outs = model.outputs.map((t) => `[${t.shape.map((d) => d ?? '?').join(', ')}]`).join(', ');
   process.stdout.write(`wrote ${opts.out} (${(bytes.length / 1024).toFixed(1)} KB, ONNX opset 14): ${ins} -> ${outs}\n`);
   if (opts.verify) {
     const inputs = sampleInputs(model);
     const want = model.predict(inputs) as tf.Tensor | tf.Tensor[];
     const wants = Array.isArray(want) ? want : [want];
-    const got = await runOnnx(bytes, Object.fromEntries(inputs.map((t, i) => [model.inputNames[i], t])));
+    const got = await runOnnx(bytes, Object.fromEntries(inputs.map((t, i) => [names[i], t])));
     let worst = 0;
     wants.forEach((w, i) => {
       const g = got[wants.length === 1 ? 'output' : `output_${i}`];

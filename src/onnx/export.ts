@@ -192,6 +192,11 @@ function activationName(layer: tf.layers.Layer): string {
   return cfg.activation ?? 'linear';
 }
 
+/** The ONNX input names exportModel gives a model's inputs: `model.inputNames` (a Sequential's own input's name when that is empty). */
+export function onnxInputNames(model: tf.LayersModel): string[] {
+  return model.inputs.map((t, i) => model.inputNames[i] ?? t.name.replace(/[/:].*$/, ''));
+}
+
 /** Options of `exportModel`. */
 export interface ModelExportOptions {
   /** Graph name. Default the model's name. */
@@ -203,15 +208,16 @@ export interface ModelExportOptions {
 /**
  * A tf.LayersModel (tf.model or tf.sequential) of this package's layers and the
  * usual tfjs layers as an ONNX model. Inputs keep the model's input names and
- * dtypes (`model.inputNames`; int32 ids stay int32); outputs are named `output` (or `output_0`, ... for
+ * dtypes (`onnxInputNames(model)`; int32 ids stay int32); outputs are named `output` (or `output_0`, ... for
  * several). Throws naming the first layer that cannot be exported.
  */
 export function exportModel(model: tf.LayersModel, options: ModelExportOptions = {}): Uint8Array {
   const g = new GraphBuilder();
   const values = new Map<number, Value>();
+  const names = onnxInputNames(model);
   model.inputs.forEach((input, i) => {
     const dtype = input.dtype === 'int32' || input.dtype === 'bool' ? 'int32' : 'float32';
-    values.set(input.id, { name: g.input(model.inputNames[i], dtype, dimsOf(input.shape)) });
+    values.set(input.id, { name: g.input(names[i], dtype, dimsOf(input.shape)) });
   });
   for (const layer of model.layers) {
     const nodes = (layer as unknown as { inboundNodes: NodeLike[] }).inboundNodes.filter(

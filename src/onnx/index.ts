@@ -1,7 +1,7 @@
 /** ONNX interop: import (ONNX → this package's layers), export (layers and models → ONNX), onnxruntime inference. */
 export { importOnnx, OnnxModel } from './import';
 export type { OnnxFeeds, OnnxValueInfo } from './import';
-export { exportModel, exportRecurrentLayer } from './export';
+export { exportModel, exportRecurrentLayer, onnxInputNames } from './export';
 export type { ModelExportOptions, RecurrentExportOptions } from './export';
 export { loadOnnxRuntime, onnxRuntimeAvailable, OnnxRuntimeSession, runOnnx, ONNXRUNTIME_INSTALL } from './onnxruntime';
 export type { OnnxRuntimeFeeds, OnnxRuntimeOptions } from './onnxruntime';
