@@ -3,7 +3,7 @@
  * as one worker within float32 rounding on a tiny three-class set with sentences
  * of different lengths (shards keep the batch's padding; masks hide it).
  */
-import { spawnSync } from 'child_process';
+import { spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -73,4 +73,30 @@ test('rnn-train --task sentiment --workers 2 (the built CLI: compiled worker scr
   const unsupported = cli(['--task', 'fakesum', '--epochs', '1', '--out', tmp(), '--workers', '2']);
   expect(unsupported.stderr.trim()).toBe("rnn-train: error: workers 2: task 'fakesum' does not support data-parallel training (it needs TrainSpec.replica and TrainSpec.shard); use workers 1");
   expect(unsupported.status).toBe(2);
+});
+
+test('Ctrl-C during a 2-worker CLI run saves OUT/last and exits 130; --resume with 2 workers continues', async () => {
+  const d = tmp();
+  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
+  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 121).join('\n'));
+  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(121, 161)].join('\n'));
+  const out = tmp();
+  const args = ['--data', d, '--out', out, '--json', '--workers', '2', '--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--pretrained', 'none'];
+  const child = spawn(process.execPath, [path.join(root, 'bin', 'rnn-train.js'), '--task', 'sentiment', '--epochs', '50', ...args], { cwd: root });
+  let stdout = '';
+  const code = await new Promise<number | null>((resolve) => {
+    child.stdout!.on('data', (c: Buffer) => {
+      stdout += c.toString();
+      if (/"event":"epoch"/.test(stdout) && !child.killed) child.kill('SIGINT');
+    });
+    child.on('exit', (c) => resolve(c));
+  });
+  expect(code).toBe(130);
+  const state = JSON.parse(fs.readFileSync(path.join(out, 'last', 'training.json'), 'utf8'));
+  expect(state.globalStep).toBeGreaterThan(0);
+  const r = spawnSync(process.execPath, [path.join(root, 'bin', 'rnn-train.js'), '--task', 'sentiment', '--epochs', String(state.epoch + 1), '--resume', path.join(out, 'last'), ...args], { cwd: root, encoding: 'utf8', timeout: 120000 });
+  expect(r.stderr).toBe('');
+  expect(r.status).toBe(0);
+  const epochs = r.stdout.trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.event === 'epoch');
+  expect(epochs[0].epoch).toBe(state.epoch + 1);
 });
