@@ -19,6 +19,13 @@ const { Command, Option } = require('commander');
 const { CONFIGS, makeCases, trainFlops } = require('./configs');
 const { median, projectModel } = require('./run');
 
+/** Matmuls by shape (per-step recurrent products vs the few large ones), other kernels by name. */
+function kernelKey(name, inputs) {
+  if (!/MatMul/.test(name)) return `kernel ${name}`;
+  const shape = (t) => `[${t.shape.join(',')}]`;
+  return `${name} ${shape(inputs.a)}·${shape(inputs.b)}`;
+}
+
 function instrument(Ops) {
   const totals = new Map();
   const stack = [];
@@ -37,7 +44,7 @@ function instrument(Ops) {
         const ms = performance.now() - t0;
         const children = stack.pop();
         if (stack.length) stack[stack.length - 1] += ms;
-        add(name === 'run' ? `kernel ${args[0]}` : name, ms - children);
+        add(name === 'run' ? kernelKey(args[0], args[1]) : name, ms - children);
       }
     };
   }
@@ -123,9 +130,9 @@ async function main() {
   console.log(`  CPU time per step: batch ${c.B} ${cpuFull.toFixed(1)} ms, batch ${c.B / 2} ${cpuHalf.toFixed(1)} ms ` +
     `(2 workers can at best be ${(cpuFull / cpuHalf).toFixed(2)}x faster, before the exchange)`);
   console.log(`  fused kernel calls inside the step (exclusive ms, instrumented run; total ${opsTotal.toFixed(1)} ms):`);
-  for (const [k, ms] of rows.slice(0, 14)) console.log(`    ${k.padEnd(24)} ${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
+  for (const [k, ms] of rows.slice(0, 14)) console.log(`    ${k.padEnd(40)} ${ms.toFixed(2).padStart(7)}  ${((100 * ms) / total).toFixed(1).padStart(5)}%`);
   const rest = rows.slice(14).reduce((s, [, ms]) => s + ms, 0);
-  console.log(`    ${'(others)'.padEnd(24)} ${rest.toFixed(2).padStart(7)}  ${((100 * rest) / total).toFixed(1).padStart(5)}%`);
+  console.log(`    ${'(others)'.padEnd(40)} ${rest.toFixed(2).padStart(7)}  ${((100 * rest) / total).toFixed(1).padStart(5)}%`);
 
   // The main thread's share of a 2-worker exchange, for these weights.
   const sizes = vars.map((v) => v.size);
