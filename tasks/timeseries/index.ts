@@ -205,7 +205,7 @@ function lineChart(values: { x: string | number; value: number; series: string }
     encoding: {
       x: { field: 'x', type: temporal ? 'temporal' : 'quantitative', title: temporal ? 'date' : 'step' },
       y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', sort: order, title: null },
+      color: { field: 'series', type: 'nominal', sort: order, title: null, legend: { labelLimit: 240 } },
       strokeDash: { condition: { test: "datum.series !== 'actual' && datum.series !== 'history'", value: [4, 2] }, value: [1, 0] },
     },
   };
