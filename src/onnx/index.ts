@@ -5,3 +5,5 @@ export { exportModel, exportRecurrentLayer, onnxInputNames } from './export';
 export type { ModelExportOptions, RecurrentExportOptions } from './export';
 export { loadOnnxRuntime, onnxRuntimeAvailable, OnnxRuntimeSession, runOnnx, ONNXRUNTIME_INSTALL } from './onnxruntime';
 export type { OnnxRuntimeFeeds, OnnxRuntimeOptions } from './onnxruntime';
+export { SyncOnnxSession } from './sync_session';
+export { onnxRuntimeModel, useOnnxRuntime } from './engine';
