@@ -161,7 +161,9 @@ describe('models exported to ONNX', () => {
     const model = build();
     const ids = paddedIds(13);
     const want = model.predict(ids) as tf.Tensor;
+    const before = tf.memory().numTensors;
     const bytes = exportModel(model);
+    expect(tf.memory().numTensors).toBe(before); // export leaks nothing
     const got = await runOnnx(bytes, { [model.inputNames[0]]: ids });
     expectClose('onnxruntime', got.output, want, 1e-5, 0);
     const imported = importOnnx(bytes);
