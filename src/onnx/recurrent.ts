@@ -109,7 +109,7 @@ export function onnxWeightsOf(layer: RecurrentLayer, k: number): OnnxRecurrentWe
   const a = layer.args;
   if (a.projSize > 0) {
     throw new Error(
-      `${layer.name}: an LSTM with projSize ${a.projSize} cannot be exported to ONNX (the ONNX LSTM node has no projection; PyTorch's exporter refuses proj_size too)`,
+      `${layer.name}: an LSTM with projSize ${a.projSize} cannot be exported to ONNX (the ONNX LSTM node has no projection)`,
     );
   }
   const order = ONNX_FROM_KERAS[a.cell];
