@@ -33,6 +33,12 @@ export interface CharLmOwnConfig {
   dropout: number;
   /** Truncated-BPTT length: steps per batch (gradients flow back at most this far; states carry further). */
   bptt: number;
+  /**
+   * Carry the recurrent states from one batch to the next (truncated BPTT over the
+   * whole stream). false resets them to zeros at every batch, so nothing further
+   * back than `bptt` steps can be used (an ablation: see the test that needs it).
+   */
+  carryStates: boolean;
   /** An epoch repeats the training text (from shifted starts) until it holds at least this many steps. */
   minEpochSteps: number;
   /** Fraction of a single text file held out (its end) for validation. */
@@ -61,6 +67,7 @@ export const CHARLM_DEFAULTS: CharLmConfig = {
   embeddingDim: 64,
   dropout: 0,
   bptt: 100,
+  carryStates: true,
   minEpochSteps: 50,
   valFraction: 0.1,
   minFreq: 1,

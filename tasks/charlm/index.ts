@@ -48,9 +48,10 @@ function lmMetrics(nats: number, level: LmLevel): Metrics {
 
 /**
  * Mean cross-entropy (nats per symbol) of a stream under the model: B tracks,
- * each run chunk by chunk from zero states with the states carried (no dropout).
+ * each run chunk by chunk from zero states with the states carried (no dropout;
+ * `carry` false: from zero states at every chunk).
  */
-export function streamLoss(net: LmNet, stream: Int32Array, B: number, chunk: number): { nats: number; symbols: number } {
+export function streamLoss(net: LmNet, stream: Int32Array, B: number, chunk: number, carry = true): { nats: number; symbols: number } {
   const tracks = Math.max(1, Math.min(B, trackLength(stream.length, 1)));
   const L = trackLength(stream.length, tracks);
   if (L < 1) return { nats: NaN, symbols: 0 };
@@ -60,6 +61,10 @@ export function streamLoss(net: LmNet, stream: Int32Array, B: number, chunk: num
     for (let t0 = 0; t0 < L; t0 += chunk) {
       const b: LmBatch = { offset: 0, trackLength: L, B: tracks, t0, T: Math.min(chunk, L - t0), reset: t0 === 0 };
       const { x, y } = chunkIds(stream, b);
+      if (!carry && t0 > 0) {
+        tf.dispose(states);
+        states = net.zeroStates(tracks);
+      }
       const r = tf.tidy(() => {
         const out = net.forward(tf.tensor2d(x, [b.B, b.T], 'int32'), states, false);
         const ce = tf.neg(tf.sum(tf.mul(tf.oneHot(tf.tensor1d(y, 'int32'), net.vocabSize), tf.logSoftmax(out.logits))));
@@ -202,7 +207,7 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
   const stepsPerPass = Math.ceil(trackLength(trainStream.length, B) / config.bptt);
   const passes = Math.ceil(config.minEpochSteps / stepsPerPass);
   note(`truncated BPTT: ${B} tracks of ${trackLength(trainStream.length, B)} ${unit}, ${config.bptt} steps per batch; ${stepsPerPass} batches per pass${passes > 1 ? `, ${passes} passes per epoch` : ''}`);
-  const evalChunk = Math.max(config.bptt, 200);
+  const evalChunk = config.carryStates ? Math.max(config.bptt, 200) : config.bptt;
   let evaluations = 0;
 
   const training = await train<LmBatch>(
@@ -210,7 +215,7 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
       model: net.model,
       loss: (b, isTraining) =>
         tf.tidy(() => {
-          if (b.reset) carried.reset();
+          if (b.reset || !config.carryStates) carried.reset();
           const { x, y } = chunkIds(trainStream, b);
           const out = net.forward(tf.tensor2d(x, [b.B, b.T], 'int32'), carried.current(), isTraining);
           carried.carry(out.states);
@@ -219,7 +224,7 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
       batches: (epoch, seed) => epochBatches(trainStream.length, B, config.bptt, config.minEpochSteps, epoch, seed),
       batchSize: (b) => b.B * b.T,
       evaluate: () => {
-        const m = lmMetrics(streamLoss(net, devStream, B, evalChunk).nats, config.level);
+        const m = lmMetrics(streamLoss(net, devStream, B, evalChunk, config.carryStates).nats, config.level);
         const shown = samples(lm, config, config.seed + evaluations++);
         shown.forEach((s, i) => note(`sample ${i + 1}: ${oneLine(s)}`));
         return m;
@@ -234,8 +239,8 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
 
   // Report on the best checkpoint (the in-memory weights are the last epoch's).
   const best = training.bestEpoch >= 0 && training.bestDir ? await CharLm.load(training.bestDir) : lm;
-  const dev = training.bestEpoch >= 0 ? training.bestDev : lmMetrics(streamLoss(best.net, devStream, B, evalChunk).nats, config.level);
-  const test = testStream ? lmMetrics(streamLoss(best.net, testStream, B, evalChunk).nats, config.level) : undefined;
+  const dev = training.bestEpoch >= 0 ? training.bestDev : lmMetrics(streamLoss(best.net, devStream, B, evalChunk, config.carryStates).nats, config.level);
+  const test = testStream ? lmMetrics(streamLoss(best.net, testStream, B, evalChunk, config.carryStates).nats, config.level) : undefined;
   const finalSamples = samples(best, config, config.seed + 7919);
   const unigram = unigramNats(trainStream, devStream, vocab.size);
   if (best !== lm) best.dispose();
@@ -305,6 +310,7 @@ const OWN_OPTIONS: TaskOption[] = [
   { key: 'embeddingDim', type: 'int', help: 'symbol embedding size' },
   { key: 'dropout', type: 'number', min: 0, max: 0.95, help: 'dropout on embeddings, between layers and before the output' },
   { key: 'bptt', type: 'int', valueName: 'k', help: 'truncated BPTT: steps per batch (states carry across batches)' },
+  { key: 'carryStates', type: 'boolean', help: 'carry recurrent states across batches (--no-carry-states: reset every batch)' },
   { key: 'minEpochSteps', type: 'int', valueName: 'n', help: 'repeat the training text within an epoch until it has this many batches' },
   { key: 'valFraction', type: 'number', min: 0.001, max: 0.5, valueName: 'f', help: 'fraction at the end of a single file held out for validation' },
   { key: 'minFreq', type: 'int', help: 'vocabulary: keep symbols seen at least this often' },
