@@ -17,6 +17,8 @@ import { buildLmModel } from '../tasks/charlm/model';
 import { CHARLM_DEFAULTS } from '../tasks/charlm/config';
 import { buildForecaster } from '../tasks/timeseries/model';
 import { TIMESERIES_DEFAULTS } from '../tasks/timeseries/config';
+import { buildSeq2Seq } from '../tasks/translate/model';
+import { TRANSLATE_DEFAULTS } from '../tasks/translate/config';
 import { exportModel, onnxRuntimeAvailable, runOnnx } from '../src/onnx';
 import { expectClose, useBackend } from './helpers/backends';
 
@@ -64,5 +66,11 @@ describe("each task's default model in onnxruntime", () => {
     const w = model.getLayer('linear');
     w.setWeights(w.getWeights().map((t) => tf.randomNormal(t.shape, 0, 0.1, 'float32', 9)));
     await roundTrip(model, [tf.randomNormal([3, 12, 3], 0, 1, 'float32', 5)]);
+  });
+
+  test('translate: the attention decoder has no ONNX form and is refused, naming the layer', () => {
+    const net = buildSeq2Seq({ ...TRANSLATE_DEFAULTS, seed: 1 } as never, 12, 14);
+    const model = (net as unknown as { model: tf.LayersModel }).model;
+    expect(() => exportModel(model)).toThrow(/^\S+: layer class rnnkit\.\w+ cannot be exported to ONNX/);
   });
 });
