@@ -45,7 +45,7 @@ test('train: metrics by split, baselines beside them, one table, a figure, a che
   expect(Object.keys(b)).toEqual(['persistence', 'seasonalNaive', 'seasonalGrowth', 'linear']);
   expect(r.summary).toMatchObject({ period: 12, horizon: 1, strategy: 'direct', counts: { rows: 120, train: 82, validation: 14, test: 24, testOrigins: 24 } });
   expect(r.notes.join('\n')).toMatch(/period: 12 steps/);
-  expect(r.notes.join('\n')).toMatch(/transform: \S+, ridge λ [\d.]+ \(validation RMSE of the linear autoregression, best λ per transform: none \d/);
+  expect(r.notes.join('\n')).toMatch(/transform: \S+, season channels (on|off), ridge λ [\d.]+ \(validation RMSE of the linear autoregression, best per transform: none(\+season)? \d/);
   expect(r.report[0]).toMatch(/^test: 24 forecast origins, one step ahead, 24 rows \(2008-01 … 2009-12\)$/);
   expect(r.report.join('\n')).toMatch(/model: lstm 4 \+ linear[^\n]+\n[^\n]*linear autoregression[^\n]+\npersistence +\d+\.\d{3} +\d+\.\d{3}/);
   // The figure: history, actuals, model and baselines, with inline data.
@@ -158,4 +158,21 @@ test('features: several input series predicting one (direct, H = 2)', async () =
 test('resume: interrupted after 3 steps and resumed from OUT/last = uninterrupted (defaults, tiny sizes)', async () => {
   const { weights } = await straightAndResumed(task as never, { data: monthlyCsv(SERIES), hidden: 4, epochs: 3, patience: 0, batchSize: 16 }, 3);
   expect(weights[1]).toEqual(weights[0]);
+});
+
+test('season channels: recursive forecasts feed the known future position in the season; they need dates', async () => {
+  const r = await task.train({ ...SMALL, data: monthlyCsv(SERIES), season: 'on', strategy: 'recursive', horizon: 3, out: tmp() });
+  expect(r.summary).toMatchObject({ season: true, horizon: 3, strategy: 'recursive' });
+  const p = await task.load(r.modelDir);
+  const io = memoryIO();
+  await task.predict(p, io, { horizon: 15 });
+  const lines = io.out.join('').trim().split('\n');
+  expect(lines).toHaveLength(16);
+  expect(lines[15]).toMatch(/^2011-03,\d/);
+  // The same history without its dates cannot place the season.
+  expect(() => (p as TimeseriesForecaster).forecast(3, { dates: null, times: null, values: [SERIES], firstRow: 1 })).toThrow(/needs its date column 'month'/);
+  p.dispose();
+  const undated = path.join(tmp(), 'undated.csv');
+  fs.writeFileSync(undated, ['sales', ...SERIES.map(String)].join('\n'));
+  await expect(task.train({ ...SMALL, data: undated, season: 'on', out: tmp() })).rejects.toThrow(/--season on needs a date column/);
 });

@@ -52,6 +52,13 @@ export interface TimeseriesOwnConfig {
   layers: number;
   /** Dropout between stacked recurrent layers (needs layers ≥ 2). */
   dropout: number;
+  /**
+   * The position in the season (sin and cos of 2π·k/period, k = steps since a fixed epoch)
+   * as two more input channels, for dated series with a period: it lets a model
+   * with a short window know the time of year. Known for future steps, so recursive
+   * forecasts can use it. 'auto' tries both on the validation part.
+   */
+  season: 'auto' | 'on' | 'off';
   /** The linear autoregressive path beside the recurrent network (initialized by ridge least squares). */
   linear: boolean;
   /** Ridge penalty of that least-squares initialization (on standardized inputs); 0 = chosen with the transform on the validation part. */
@@ -75,6 +82,7 @@ export const TIMESERIES_DEFAULTS: TimeseriesConfig = {
   hidden: 32,
   layers: 1,
   dropout: 0,
+  season: 'auto',
   linear: true,
   ridge: 0,
   epochs: 100,

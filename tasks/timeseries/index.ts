@@ -60,6 +60,8 @@ export interface TimeseriesArtifacts {
   period: number;
   /** The ridge penalty of the linear path's initialization. */
   ridge: number;
+  /** Whether the inputs carry the position in the season (sin, cos) as two more channels. */
+  season: boolean;
   /** The end of the training series. */
   history: History;
 }
@@ -75,12 +77,31 @@ function fitScalers(values: number[][], spec: TransformSpec, trainEnd: number): 
   return [StandardScaler.fit(z, offset(spec), trainEnd), ...values.slice(1).map((v) => StandardScaler.fit(v, 0, trainEnd))];
 }
 
+/** The position in the season of the step k steps after a fixed epoch (1970-01-01; year 0 for months): sin and cos of 2π·k/p. */
+function seasonRow(k: number, period: number): number[] {
+  const a = (2 * Math.PI * (((k % period) + period) % period)) / period;
+  return [Math.sin(a), Math.cos(a)];
+}
+
+/** Steps since the epoch of a time key (see SeriesTable.times). */
+const stepIndex = (t: number, step: DateStep): number => Math.round(t / step.size);
+
+/** The two season channels of a dated series (known for future steps too, unlike other features). */
+function seasonChannels(times: number[], step: DateStep, period: number): number[][] {
+  const rows = times.map((t) => seasonRow(stepIndex(t, step), period));
+  return [rows.map((r) => r[0]), rows.map((r) => r[1])];
+}
+
+/** The non-target channels of future steps: row for the step h ahead of origin i, or undefined when unknown (features). */
+type FutureRows = ((i: number, h: number) => number[]) | undefined;
+
 /**
  * Scaled forecasts [origin][H] of the transformed target: one model call for
- * direct forecasts up to the model's outputs, then (univariate only) the model
- * fed its own forecasts, block by block.
+ * direct forecasts up to the model's outputs, then the model fed its own
+ * forecasts, block by block (when the other channels' future is known: none, or
+ * only the season channels).
  */
-function rollForecast(model: tf.LayersModel, x: number[][][], horizon: number, outputs: number): number[][] {
+function rollForecast(model: tf.LayersModel, x: number[][][], horizon: number, outputs: number, future?: FutureRows): number[][] {
   if (!x.length) return [];
   const W = x[0].length;
   const C = x[0][0].length;
@@ -93,8 +114,9 @@ function rollForecast(model: tf.LayersModel, x: number[][][], horizon: number, o
     const take = Math.min(outputs, horizon - preds[0].length);
     rows.forEach((r, i) => preds[i].push(...r.slice(0, take)));
     if (preds[0].length < horizon) {
-      if (C > 1) throw new UserError(`forecasting ${horizon} steps with a ${outputs}-step model needs future values of the features; use a horizon ≤ ${outputs}, or train with --horizon ${horizon} --strategy direct`);
-      cur = cur.map((w, i) => [...w, ...rows[i].slice(0, take).map((v) => [v])].slice(-W));
+      if (C > 1 && !future) throw new UserError(`forecasting ${horizon} steps with a ${outputs}-step model needs future values of the features; use a horizon ≤ ${outputs}, or train with --horizon ${horizon} --strategy direct`);
+      const done = preds[0].length - take;
+      cur = cur.map((w, i) => [...w, ...rows[i].slice(0, take).map((v, j) => [v, ...(future ? future(i, done + j + 1) : [])])].slice(-W));
     }
   }
   return preds;
@@ -114,6 +136,7 @@ const errorsOf = (actual: number[][], predicted: number[][]): RegressionErrors =
 
 interface Candidate {
   spec: TransformSpec;
+  season: boolean;
   lambda: number;
   validRmse: number;
 }
@@ -138,13 +161,13 @@ function candidateSpecs(y: number[], split: Split, period: number): TransformSpe
  * ridge penalty, fitted on the training windows, forecasting the validation
  * windows, scored by RMSE in the original units. Best first.
  */
-function selectLinear(specs: TransformSpec[], y: number[], features: number[][], split: Split, window: number, horizon: number, lambdas: number[]): Candidate[] {
+function selectLinear(specs: TransformSpec[], seasons: (number[][] | null)[], y: number[], features: number[][], split: Split, window: number, horizon: number, lambdas: number[]): Candidate[] {
   const out: Candidate[] = [];
-  for (const spec of specs) {
+  for (const spec of specs) for (const season of seasons) {
     const first = offset(spec);
     const values = [y, ...features];
     const scalers = fitScalers(values, spec, split.trainEnd);
-    const ch = channelsOf(values, spec, scalers, 'series');
+    const ch = [...channelsOf(values, spec, scalers, 'series'), ...(season ?? [])];
     const trainO = windowOrigins(first, first, split.trainEnd, window, horizon);
     const validO = windowOrigins(first, split.trainEnd, split.validEnd, window, horizon);
     if (trainO.length < 10 || !validO.length) continue;
@@ -156,7 +179,7 @@ function selectLinear(specs: TransformSpec[], y: number[], features: number[][],
     for (const lambda of lambdas) {
       const pred = toLevels(y, validO, ridgePredict(ridgeSolve(g, lambda), vx), spec, scalers[0]);
       const r = rmse(actual, pred.flat());
-      if (Number.isFinite(r)) out.push({ spec, lambda, validRmse: r });
+      if (Number.isFinite(r)) out.push({ spec, season: season !== null, lambda, validRmse: r });
     }
   }
   return out.sort((a, b) => a.validRmse - b.validRmse);
@@ -260,25 +283,34 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
   if (!resumed && config.period === 0) note(`period: ${period > 1 ? `${period} steps` : 'none'} (detected on the training part; --period to set it)`);
   if (period >= split.trainEnd / 2 && period > 1) note(`period ${period}: less than two seasons of training data`);
   const window = resumed?.window ?? (config.window > 0 ? config.window : autoWindow(period, split.trainEnd));
+  // Season channels: the position in the season, for dated series with a period.
+  const dated = table.times !== null && table.step !== null;
+  if (config.season === 'on' && !(dated && period >= 2)) throw new UserError(`--season on needs a date column and a seasonal period ≥ 2 (${dated ? 'no period was detected; give --period' : 'the data has no dates'})`, 2);
+  const seasonData = dated && period >= 2 ? seasonChannels(table.times as number[], table.step as DateStep, period) : null;
+  const seasonOptions = config.season === 'off' || !seasonData ? [null] : config.season === 'on' ? [seasonData] : [null, seasonData];
   let spec: TransformSpec;
   let lambda = resumed?.ridge ?? config.ridge;
+  let season = resumed ? resumed.season : seasonOptions.length === 1 && seasonOptions[0] !== null;
   if (resumed) spec = resumed.transform;
   else {
     const auto = config.transform.length === 1 && config.transform[0] === 'auto';
     const specs = auto ? candidateSpecs(y, split, period) : [{ steps: parseSteps(config.transform, period), period }];
     if (specs[0].steps.includes('log')) checkPositive(y, table);
-    if (auto || lambda === 0) {
-      const ranked = selectLinear(specs, y, features, split, window, H, lambda > 0 ? [lambda] : RIDGE_GRID);
+    if (auto || lambda === 0 || seasonOptions.length > 1) {
+      const ranked = selectLinear(specs, seasonOptions, y, features, split, window, H, lambda > 0 ? [lambda] : RIDGE_GRID);
       if (!ranked.length) throw new UserError(`${file}: too few training windows of ${window} steps (lower --window or --valid-size)`);
-      ({ spec, lambda } = ranked[0]);
+      ({ spec, lambda, season } = ranked[0]);
       const bestPer = specs.map((s) => ranked.find((c) => c.spec === s)).filter((c): c is Candidate => c !== undefined);
-      note(`${auto ? `transform: ${describe(spec)}, ` : ''}ridge λ ${lambda} (validation RMSE of the linear autoregression, best λ per transform: ${bestPer.map((c) => `${describe(c.spec)} ${c.validRmse.toPrecision(4)}`).join(', ')})`);
+      note(
+        `${auto ? `transform: ${describe(spec)}, ` : ''}season channels ${season ? 'on' : 'off'}, ridge λ ${lambda} ` +
+          `(validation RMSE of the linear autoregression, best per transform: ${bestPer.map((c) => `${describe(c.spec)}${c.season ? '+season' : ''} ${c.validRmse.toPrecision(4)}`).join(', ')})`,
+      );
     } else spec = specs[0];
   }
   if (spec.steps.includes('log')) checkPositive(y, table);
   const first = offset(spec);
   const scalers = resumed ? resumed.scalers.map(StandardScaler.fromJSON) : fitScalers(table.values, spec, split.trainEnd);
-  const ch = channelsOf(table.values, spec, scalers, file);
+  const ch = [...channelsOf(table.values, spec, scalers, file), ...(season && seasonData ? seasonData : [])];
 
   // Windows: training ones entirely in the training part; validation/test ones by their targets.
   const trainO = windowOrigins(first, first, split.trainEnd, window, outputs);
@@ -299,15 +331,20 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
   const fitted = config.linear ? ridgePredict(linearFit, tr.x.map((w) => w.flat())) : tr.y.map((r) => r.map(() => 0));
   const initialLoss = tr.y.reduce((a, r, i) => a + r.reduce((b, v, k) => b + (v - fitted[i][k]) ** 2, 0), 0) / (tr.y.length * outputs);
 
-  const forecast = (m: tf.LayersModel, origins: number[], x: number[][][]): number[][] => toLevels(y, origins, rollForecast(m, x, H, outputs), spec, scalers[0]);
+  // Future season channels at origin o, h steps ahead (no other features: their future is unknown).
+  const futureAt = (origins: number[]): FutureRows =>
+    features.length ? undefined : season ? (i, h) => seasonRow(stepIndex((table.times as number[])[origins[i]], table.step as DateStep) + h, period) : () => [];
+  const forecast = (m: tf.LayersModel, origins: number[], x: number[][][]): number[][] => toLevels(y, origins, rollForecast(m, x, H, outputs, futureAt(origins)), spec, scalers[0]);
   const linearForecast = (origins: number[], x: number[][][]): number[][] => {
     let cur = x.map((w) => w.flat());
     const preds: number[][] = x.map(() => []);
+    const future = futureAt(origins);
     while (preds[0].length < H) {
       const p = ridgePredict(linearFit, cur);
       const take = Math.min(outputs, H - preds[0].length);
+      const done = preds[0].length;
       p.forEach((r, i) => preds[i].push(...r.slice(0, take)));
-      cur = cur.map((w, i) => [...w, ...p[i].slice(0, take)].slice(-window * C));
+      cur = cur.map((w, i) => [...w, ...p[i].slice(0, take).flatMap((v, j) => [v, ...(future ? future(i, done + j + 1) : [])])].slice(-window * C));
     }
     return toLevels(y, origins, preds, spec, scalers[0]);
   };
@@ -330,9 +367,10 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
     strategy: config.strategy,
     period,
     ridge: lambda,
+    season,
     history: historyTail(table, Math.max(window + first + period + 1, 200)),
   };
-  const ownConfig = { ...config, target: table.target, features: table.features, window, period, transform: spec.steps.length ? spec.steps : ['none'] };
+  const ownConfig = { ...config, target: table.target, features: table.features, window, period, transform: spec.steps.length ? spec.steps : ['none'], season: season ? 'on' : 'off' };
   const B = config.batchSize;
   let training;
   try {
@@ -393,7 +431,7 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
   const linearPred = linearForecast(testO, te.x);
   baselines.linear = errorsOf(testActual, linearPred);
 
-  const modelName = `${config.cell} ${config.hidden}${config.layers > 1 ? `×${config.layers}` : ''}${config.linear ? ' + linear' : ''} (${describe(spec)})`;
+  const modelName = `${config.cell} ${config.hidden}${config.layers > 1 ? `×${config.layers}` : ''}${config.linear ? ' + linear' : ''} (${describe(spec)}${season ? ', season' : ''})`;
   const span = table.dates ? ` (${table.dates[split.validEnd]} … ${table.dates[split.n - 1]})` : '';
   const report = [
     `test: ${testO.length} forecast origin${testO.length > 1 ? 's' : ''}, ${H === 1 ? 'one step ahead' : `1..${H} steps ahead (${config.strategy})`}, ${split.n - split.validEnd} rows${span}`,
@@ -439,6 +477,7 @@ async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hooks: Task
       period,
       transform: describe(spec),
       ridge: lambda,
+      season,
       window,
       horizon: H,
       strategy: config.strategy,
@@ -479,10 +518,19 @@ export class TimeseriesForecaster implements TaskPredictor {
     const need = a.window + offset(a.transform);
     if (n < need) throw new UserError(`the history has ${n} rows; this model needs at least ${need} (window ${a.window} + ${offset(a.transform)} for the ${describe(a.transform)} transform)`);
     const scalers = a.scalers.map(StandardScaler.fromJSON);
-    const ch = channelsOf(history.values, a.transform, scalers, 'history');
     const o = n - 1;
+    let future: FutureRows = a.features.length ? undefined : () => [];
+    let seasonCh: number[][] = [];
+    if (a.season) {
+      if (!history.times || !a.step) throw new UserError(`this model reads the position in the season from the dates: the history needs its date column '${String(a.dateColumn)}'`);
+      const step = a.step;
+      const k0 = stepIndex(history.times[o], step);
+      seasonCh = seasonChannels(history.times, step, a.period);
+      if (future) future = (_i, h) => seasonRow(k0 + h, a.period);
+    }
+    const ch = [...channelsOf(history.values, a.transform, scalers, 'history'), ...seasonCh];
     const { x } = gatherWindows(ch, [o], a.window, 0);
-    const scaled = rollForecast(this.model, x, H, a.outputs);
+    const scaled = rollForecast(this.model, x, H, a.outputs, future);
     const values = toLevels(history.values[0], [o], scaled, a.transform, scalers[0])[0];
     const steps = values.map((_, h) => history.firstRow + n + h);
     const last = history.times ? history.times[n - 1] : null;
@@ -511,6 +559,7 @@ const OPTIONS: TaskOption[] = [
   { key: 'hidden', type: 'int', help: 'hidden units' },
   { key: 'layers', type: 'int', help: 'stacked recurrent layers' },
   { key: 'dropout', type: 'number', min: 0, max: 0.9, valueName: 'p', help: 'dropout between stacked layers' },
+  { key: 'season', type: 'choice', choices: ['auto', 'on', 'off'], help: 'position in the season (sin, cos) as two input channels for dated series with a period; auto = chosen on the validation part' },
   { key: 'linear', type: 'boolean', help: 'linear autoregressive path beside the network (ridge-initialized)' },
   { key: 'ridge', type: 'number', min: 0, valueName: 'λ', help: 'ridge penalty of the linear initialization (0 = chosen on the validation part)' },
 ];
