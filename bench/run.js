@@ -294,7 +294,7 @@ function record(c, impl, backend, m, extra = {}) {
     // tf.memory().numBytes before the step: weights, Adam slots, the input
     baseBytes: m.baseBytes ?? null,
     trainMinMs: round(m.trainMinMs),
-    // median CPU ms of a training step, all threads of the process (load-independent, unlike trainMs; PyTorch: not measured)
+    // median CPU ms of a training step, all threads of the process (load-independent, unlike trainMs)
     trainCpuMs: round(m.trainCpuMs),
     inferMinMs: round(m.inferMinMs),
     trainN: m.trainN,
@@ -396,6 +396,7 @@ function runTorch(cases, backendTag, o, log) {
           trainMs: obj.trainMs,
           inferMs: obj.inferMs,
           trainMinMs: obj.trainMinMs,
+          trainCpuMs: obj.trainCpuMs,
           inferMinMs: obj.inferMinMs,
           trainN: obj.trainN,
           inferN: obj.inferN,
@@ -525,7 +526,7 @@ async function main(argv = process.argv) {
       `train = forward + mean-square loss over the output sequence + backward + Adam; infer = forward, output read back`,
       `fused n workers = the same step split over n threads as train({ workers: n }) runs it (shards, shared-buffer exchange, one Adam step)`,
       `×fused = time ÷ the fused path's time; GF/s = matmul FLOPs ÷ time, forward = Σ 2·B·T·G·H·(Din+H) over layers and directions, train = 3 × forward`,
-      `cpu ms = CPU time of a training step, all threads of the process (robust to other load; PyTorch: not measured)`,
+      `cpu ms = CPU time of a training step, all threads of the process (robust to other load)`,
       `peak MB = max tf.memory().numBytes during one training step (PyTorch: not measured)`,
       `onnxruntime nt = the fused model exported with exportModel, run in onnxruntime-node with n intra-op threads (inference only)`,
     ].join('\n'),
