@@ -5,7 +5,7 @@
  * beside the linear path alone and the baselines, the choices the task made
  * (period, transform, window), and wall / CPU time per training. With --torch, the
  * same model shape and recipe in PyTorch (bench/torch_timeseries.py) on the same
- * split, transform, period, window and ridge penalty. Runs the built code (`npm run build`).
+ * split, transform, period, window, ridge penalty and season channels. Runs the built code (`npm run build`).
  *
  *   node bench/task_timeseries.js [--sets airline,daily,seattle] [--seeds 1,2,3] [--torch] [--backend wasm] [--json]
  *
@@ -40,6 +40,7 @@ function torchRun(set, s, seed) {
     '--test-size', String(set.testSize ?? 0.2), '--transform', s.transform === 'none' ? 'none' : s.transform.replace(/\+/g, ','),
     '--period', String(s.period), '--window', String(s.window), '--ridge', String(s.ridge), '--seed', String(seed)];
   if (!set.data) args.push('--target', 'temp_max');
+  if (s.season) args.push('--season');
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
@@ -69,7 +70,7 @@ function torchRun(set, s, seed) {
       const cpu = process.cpuUsage(c0);
       const s = r.summary;
       const row = {
-        set: name, seed, backend, period: s.period, transform: s.transform, window: s.window,
+        set: name, seed, backend, period: s.period, transform: s.transform, season: s.season, window: s.window,
         test: r.metrics.test, linear: s.baselines.linear.rmse, persistence: s.baselines.persistence.rmse,
         seasonalNaive: s.baselines.seasonalNaive?.rmse ?? null, seasonalGrowth: s.baselines.seasonalGrowth?.rmse ?? null,
         epochs: r.training.epochs, bestEpoch: r.training.bestEpoch + 1,
@@ -84,12 +85,12 @@ function torchRun(set, s, seed) {
   if (o.json) return;
   const f = (v, d = 3) => (v === null || v === undefined ? '—' : Number(v).toFixed(d));
   console.log(`timeseries task, defaults, backend ${backend}; test RMSE (one step ahead)`);
-  const head = ['set', 'seed', 'period', 'transform', 'window', 'model', 'linear', 'persist.', 's.naive', 's.n.×growth', 'epochs', 'wall s', 'cpu s', ...(o.torch ? ['torch', 'torch lin.', 'torch cpu s'] : [])];
-  const table = rows.map((r) => [r.set, r.seed, r.period, r.transform, r.window, f(r.test.rmse), f(r.linear), f(r.persistence), f(r.seasonalNaive), f(r.seasonalGrowth),
+  const head = ['set', 'seed', 'period', 'transform', 'season', 'window', 'model', 'linear', 'persist.', 's.naive', 's.n.×growth', 'epochs', 'wall s', 'cpu s', ...(o.torch ? ['torch', 'torch lin.', 'torch cpu s'] : [])];
+  const table = rows.map((r) => [r.set, r.seed, r.period, r.transform, r.season ? 'on' : 'off', r.window, f(r.test.rmse), f(r.linear), f(r.persistence), f(r.seasonalNaive), f(r.seasonalGrowth),
     `${r.epochs}/${r.bestEpoch}`, f(r.wallSec, 1), f(r.cpuSec, 1),
     ...(o.torch ? (r.torch.error ? [r.torch.error, '', ''] : [f(r.torch.test_rmse), f(r.torch.linear_test_rmse), f(r.torch.cpu_seconds, 1)]) : [])].map(String));
   const w = head.map((h, j) => Math.max(h.length, ...table.map((r) => r[j].length)));
-  const line = (cells) => cells.map((c, j) => (j < 4 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ');
+  const line = (cells) => cells.map((c, j) => (j < 5 ? c.padEnd(w[j]) : c.padStart(w[j]))).join('  ');
   console.log(line(head));
   console.log(w.map((n) => '-'.repeat(n)).join('  '));
   table.forEach((r) => console.log(line(r)));

@@ -19,6 +19,7 @@ epochs, wall and CPU seconds. Univariate, one step ahead (H = 1).
 """
 import argparse
 import csv
+import datetime
 import json
 import math
 import time
@@ -27,7 +28,8 @@ import numpy as np
 import torch
 
 
-def read_target(path, column=None):
+def read_series(path, column=None):
+    """The target column and the step index of each row (months since year 0, or days since 1970), as rnnkit reads them."""
     with open(path, newline='') as f:
         rows = list(csv.reader(f))
     header, body = rows[0], [r for r in rows[1:] if r]
@@ -35,7 +37,14 @@ def read_target(path, column=None):
         numeric = [j for j in range(len(header)) if all(_isnum(r[j]) for r in body[:50])]
         column = header[numeric[-1]]
     j = header.index(column)
-    return np.array([float(r[j]) for r in body])
+    steps = []
+    for r in body:
+        parts = [int(p) for p in r[0].split('-')]
+        if len(parts) == 2:
+            steps.append(parts[0] * 12 + parts[1] - 1)
+        else:
+            steps.append((datetime.date(*parts[:3]) - datetime.date(1970, 1, 1)).days)
+    return np.array([float(r[j]) for r in body]), np.array(steps)
 
 
 def _isnum(s):
@@ -88,6 +97,7 @@ def main():
     ap.add_argument('--transform', default='none')
     ap.add_argument('--period', type=int, default=1)
     ap.add_argument('--window', type=int, required=True)
+    ap.add_argument('--season', action='store_true', help='sin/cos of the position in the period as two more channels (first column = dates)')
     ap.add_argument('--hidden', type=int, default=32)
     ap.add_argument('--epochs', type=int, default=100)
     ap.add_argument('--patience', type=int, default=15)
@@ -103,7 +113,7 @@ def main():
     rng = np.random.default_rng(a.seed)
     t0, c0 = time.time(), time.process_time()
 
-    y = read_target(a.data, a.target)
+    y, step_index = read_series(a.data, a.target)
     n = len(y)
     count = lambda size, of: round(size * of) if size < 1 else int(size)
     n_test = count(a.test_size, n)
@@ -119,8 +129,15 @@ def main():
     def origins(lo, hi):
         return list(range(max(first + W - 1, lo - 1), hi - 1))
 
+    chans = [zs]
+    if a.season:
+        ang = 2 * np.pi * np.mod(step_index, a.period) / a.period
+        chans += [np.sin(ang), np.cos(ang)]
+    ch = np.stack(chans, axis=1)  # [n, C]
+    C = ch.shape[1]
+
     def windows(os_):
-        x = np.stack([zs[o - W + 1:o + 1] for o in os_])[:, :, None]
+        x = np.stack([ch[o - W + 1:o + 1] for o in os_])
         t = np.array([zs[o + 1] for o in os_])[:, None]
         return x.astype(np.float32), t.astype(np.float32)
 
@@ -139,7 +156,7 @@ def main():
     class Forecaster(torch.nn.Module):
         def __init__(self):
             super().__init__()
-            self.lstm = torch.nn.LSTM(1, a.hidden, batch_first=True)
+            self.lstm = torch.nn.LSTM(C, a.hidden, batch_first=True)
             with torch.no_grad():  # forget-gate bias 1, as rnnkit's LSTM (PyTorch gate order i, f, g, o)
                 self.lstm.bias_ih_l0.zero_()
                 self.lstm.bias_hh_l0.zero_()
@@ -147,7 +164,7 @@ def main():
             self.head = torch.nn.Linear(a.hidden, 1)
             torch.nn.init.normal_(self.head.weight, 0.0, 0.01)
             torch.nn.init.zeros_(self.head.bias)
-            self.linear = torch.nn.Linear(W, 1)
+            self.linear = torch.nn.Linear(W * C, 1)
             with torch.no_grad():
                 self.linear.weight.copy_(torch.tensor(w.T, dtype=torch.float32))
                 self.linear.bias.copy_(torch.tensor(b, dtype=torch.float32))
