@@ -14,7 +14,7 @@ import { buildSeq2Seq, Seq2Seq } from '../tasks/translate/model';
 import { Translator } from '../tasks/translate/translator';
 import { UserError } from '../src/errors';
 import { readArtifacts } from '../src/train/checkpoint';
-import { useBackend } from './helpers/backends';
+import { expectClose, useBackend } from './helpers/backends';
 
 const WORDS = ['eins', 'zwei', 'drei', 'vier', 'fünf', 'sechs'];
 const EN = ['one', 'two', 'three', 'four', 'five', 'six'];
@@ -131,6 +131,27 @@ describe('decoding', () => {
     const b = beamSearch(m, src, { maxLen: 12, beamSize: 1 });
     expect(b.map((d) => d.tokens)).toEqual(g.map((d) => d.tokens));
     b.forEach((d, i) => expect(d.logProb).toBeCloseTo(g[i].logProb, 4));
+    m.dispose();
+  });
+
+  it.each(['luong', 'input-feeding', 'bahdanau'] as const)('%s: the teacher-forced training forward equals the decoding steps fed the gold tokens', (decoder) => {
+    const m = buildSeq2Seq({ ...cfg, decoder, score: decoder === 'bahdanau' ? 'additive' : 'general' }, 14, 12);
+    tf.tidy(() => {
+      const srcT = tf.tensor2d([[4, 5, 6, 7], [8, 9, 0, 0]], undefined, 'int32');
+      const tgtIn = tf.tensor2d([[2, 4, 5, 6], [2, 7, 8, 9]], undefined, 'int32');
+      const enc = m.encode(srcT, [4, 2], false);
+      const { logits, weights } = m.forward(enc, tgtIn, [4, 4], false, 1);
+      let state = m.initialState(enc);
+      const cols = tf.unstack(tgtIn, 1) as tf.Tensor1D[];
+      cols.forEach((prev, t) => {
+        const out = m.step(enc, prev, state);
+        expectClose(`logits at step ${t}`, out.logits, tf.squeeze(tf.slice(logits, [0, t, 0], [2, 1, -1]), [1]), 1e-4, 1e-3);
+        expectClose(`weights at step ${t}`, out.weights, tf.squeeze(tf.slice(weights, [0, t, 0], [2, 1, -1]), [1]), 1e-5, 1e-3);
+        state = out.state;
+      });
+      // Padding of the second source gets no attention anywhere.
+      expect((tf.slice(weights, [1, 0, 2], [1, 4, 2]).dataSync() as Float32Array).every((x) => x === 0)).toBe(true);
+    });
     m.dispose();
   });
 

@@ -153,23 +153,42 @@ export class Seq2Seq {
     });
   }
 
-  /** The step loop over a known target (teacher forcing with probability `teacherForcing`, else the model's own previous argmax). */
+  /**
+   * The step loop over a known target. With teacher forcing 1 the target embeddings
+   * are looked up once and the output layer runs once on all steps' h~ at the end;
+   * with a ratio below 1 each step feeds, per sentence, the gold previous token with
+   * that probability, else the model's own previous argmax.
+   */
   private forwardLoop(enc: Encoded, tgtIn: tf.Tensor2D, training: boolean, teacherForcing: number): { logits: tf.Tensor3D; weights: tf.Tensor3D } {
     return tf.tidy(() => {
       const [B, T] = tgtIn.shape;
-      const gold = tf.unstack(tgtIn, 1) as tf.Tensor1D[];
-      const rng = teacherForcing < 1 ? new SeededRandom(nextDropoutSeed()) : null;
       let state = this.initialState(enc);
+      const weights: tf.Tensor2D[] = [];
+      if (teacherForcing >= 1) {
+        const emb = tf.unstack(this.tgtDropout.apply(this.tgtEmbedding.apply(tgtIn), { training }) as tf.Tensor3D, 1) as tf.Tensor2D[];
+        const attentional: tf.Tensor2D[] = [];
+        for (let t = 0; t < T; t++) {
+          const r = this.stepCore(enc, emb[t], state);
+          const a = affine(this.combine, tf.concat([r.h, r.context], 1), 'tanh');
+          attentional.push(a);
+          weights.push(r.weights);
+          state = { states: r.states, feed: this.config.decoder === 'input-feeding' ? a : null };
+        }
+        const flat = this.outDropout.apply(tf.concat(attentional, 0), { training }) as tf.Tensor2D; // [T·B, H], time-major
+        const logits = tf.transpose(tf.reshape(affine(this.output, flat, 'linear'), [T, B, -1]), [1, 0, 2]) as tf.Tensor3D;
+        return { logits, weights: tf.stack(weights, 1) as tf.Tensor3D };
+      }
+      const gold = tf.unstack(tgtIn, 1) as tf.Tensor1D[];
+      const rng = new SeededRandom(nextDropoutSeed());
       let prev = gold[0];
       const logits: tf.Tensor2D[] = [];
-      const weights: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        if (t > 0 && rng) {
+        if (t > 0) {
           const coins = Array.from({ length: B }, () => (rng.uniform() < teacherForcing ? 1 : 0));
           // The model's own previous choice, read back so no gradient flows into the ids.
           const own = tf.tensor1d(tf.argMax(logits[t - 1], 1).dataSync() as Int32Array, 'int32');
           prev = tf.where(tf.tensor1d(coins, 'bool'), gold[t], own) as tf.Tensor1D;
-        } else if (t > 0) prev = gold[t];
+        }
         const out = this.step(enc, prev, state, training);
         logits.push(out.logits);
         weights.push(out.weights);
@@ -188,26 +207,31 @@ export class Seq2Seq {
     };
   }
 
+  /** One decoder step from the embedded previous token e [B, E]: the new states, h [B, H], the context and the attention weights. */
+  private stepCore(enc: Encoded, e: tf.Tensor2D, state: DecoderState): { h: tf.Tensor2D; context: tf.Tensor2D; weights: tf.Tensor2D; states: tf.Tensor2D[] } {
+    let x: tf.Tensor2D = e;
+    let att: { context: tf.Tensor; weights: tf.Tensor } | null = null;
+    if (this.config.decoder === 'input-feeding') x = tf.concat([e, state.feed!], 1);
+    if (this.config.decoder === 'bahdanau') {
+      const top = state.states[state.states.length - this.decoder.cells[0][0].stateSizes.length]; // top layer's h
+      att = this.attention.attend(top, enc.keys, enc.memory, enc.mask);
+      x = tf.concat([e, att.context as tf.Tensor2D], 1);
+    }
+    const r = this.decoder.step(x, state.states);
+    if (!att) att = this.attention.attend(r.output, enc.keys, enc.memory, enc.mask);
+    return { h: r.output, context: att.context as tf.Tensor2D, weights: att.weights as tf.Tensor2D, states: r.states };
+  }
+
   /** One decoder step from the previous tokens prev [B] (int32). The caller owns (and disposes) the returned tensors. */
   step(enc: Encoded, prev: tf.Tensor1D, state: DecoderState, training = false): StepOutput {
     return tidyObject(() => {
       const B = prev.shape[0];
       const e = this.tgtDropout.apply(tf.reshape(this.tgtEmbedding.apply(tf.reshape(prev, [B, 1])) as tf.Tensor, [B, this.config.embeddingDim]), { training }) as tf.Tensor2D;
-      let x: tf.Tensor2D = e;
-      let context: tf.Tensor | null = null;
-      let weights: tf.Tensor | null = null;
-      if (this.config.decoder === 'input-feeding') x = tf.concat([e, state.feed!], 1);
-      if (this.config.decoder === 'bahdanau') {
-        const top = state.states[state.states.length - this.decoder.cells[0][0].stateSizes.length]; // top layer's h
-        ({ context, weights } = this.attention.attend(top, enc.keys, enc.memory, enc.mask));
-        x = tf.concat([e, context as tf.Tensor2D], 1);
-      }
-      const r = this.decoder.step(x, state.states);
-      if (this.config.decoder !== 'bahdanau') ({ context, weights } = this.attention.attend(r.output, enc.keys, enc.memory, enc.mask));
-      const { attentional, logits } = this.head(r.output, context!, training);
+      const r = this.stepCore(enc, e, state);
+      const { attentional, logits } = this.head(r.h, r.context, training);
       return {
         logits: logits as tf.Tensor2D,
-        weights: weights as tf.Tensor2D,
+        weights: r.weights,
         state: { states: r.states, feed: this.config.decoder === 'input-feeding' ? (attentional as tf.Tensor2D) : null },
       };
     });
