@@ -117,6 +117,9 @@ test('predict: continues past the end as CSV (dates continue), JSON lines, --dat
   const ioData = memoryIO();
   await task.predict(p, ioData, { horizon: 1, data: head });
   expect(ioData.out.join('')).toMatch(/^month,sales\n2008-05,\d+(\.\d+)?\n$/);
+  const ioArg = memoryIO();
+  await task.predict(p, { ...ioArg, args: [head] }, { horizon: 1 });
+  expect(ioArg.out.join('')).toBe(ioData.out.join(''));
   const ioStdin = memoryIO(fs.readFileSync(head, 'utf8'));
   await task.predict(p, ioStdin, { horizon: 1 });
   expect(ioStdin.out.join('')).toBe(ioData.out.join(''));

@@ -567,7 +567,9 @@ const OPTIONS: TaskOption[] = [
 async function predictTimeseries(p: TimeseriesForecaster, io: PredictIO, options: Record<string, unknown>): Promise<void> {
   const a = p.artifacts;
   let history = a.history;
-  if (typeof options.data === 'string') history = p.readHistory(options.data);
+  const file = typeof options.data === 'string' ? options.data : io.args[0];
+  if (io.args.length > (typeof options.data === 'string' ? 0 : 1)) throw new UserError(`rnn-predict: a timeseries model reads one history file (--data FILE or one argument), got ${io.args.join(' ')}`, 2);
+  if (file !== undefined) history = p.readHistory(file);
   else {
     const stdin = await io.readStdin();
     if (stdin.trim()) history = p.readHistory('<stdin>', stdin);
@@ -627,6 +629,6 @@ export const task = defineTask<TimeseriesOwnConfig, TimeseriesForecaster>({
     { key: 'data', type: 'string', valueName: 'file', help: 'CSV with the recent history (same columns as training); default: the end of the training series, or CSV on stdin' },
     { key: 'plot', type: 'string', valueName: 'file', help: 'also draw history and forecast: FILE.svg (or the Vega-Lite spec as FILE.json)' },
   ],
-  predictHelp: 'Continues the series past the end of its history (the training series, --data FILE, or CSV on stdin) and writes CSV: date (or step), forecast.',
+  predictHelp: 'Continues the series past the end of its history (the training series, a CSV file given as --data FILE or as the argument, or CSV on stdin) and writes CSV: date (or step), forecast.',
   predict: predictTimeseries,
 });
