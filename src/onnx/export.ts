@@ -7,7 +7,8 @@
  *   `RNN` node per stacked layer, `direction` forward / reverse / bidirectional, GRU
  *   `linear_before_reset` = resetAfter, masks and lengths as `sequence_lens`, initial
  *   states as `initial_h` / `initial_c`; the directions merged as the layer's mergeMode.
- *   An LSTM with `projSize` has no ONNX node and is refused, naming the layer.
+ *   An LSTM with `projSize` has no ONNX node: it becomes a `Scan` of standard ops per
+ *   layer and direction (projected_lstm.ts).
  * - `embedding` → `Gather` (maskZero → the mask `ids != 0` and lengths for the
  *   recurrent layers: padding must be trailing, as this package's batching makes it);
  *   `maskedPooling` → masked ReduceMax / ReduceSum / Div; `dense` → Gemm or MatMul + Add
@@ -22,6 +23,7 @@ import { Embedding } from '../../layers/embedding';
 import { MaskedPooling } from '../../layers/pooling';
 import { MergeMode, RecurrentLayer } from '../../layers/recurrent_layer';
 import { GraphBuilder } from './graph';
+import { emitProjectedLstm } from './projected_lstm';
 import { ONNX_OP, onnxWeightsOf } from './recurrent';
 
 const FLOAT = 1;
@@ -50,6 +52,7 @@ function emitRecurrent(
   initial: (k: number) => { h?: string; c?: string },
 ): RecurrentValues {
   const a = layer.args;
+  if (a.projSize > 0) return emitProjectedLstm(g, layer, x, lengths, initial); // no ONNX node: a Scan of standard ops
   const dirs = layer.directions;
   const isLstm = a.cell === 'lstm';
   const base = layer.name;
@@ -140,14 +143,15 @@ export function exportRecurrentLayer(layer: RecurrentLayer, options: RecurrentEx
   const dirs = layer.directions;
   const L = layer.args.numLayers;
   const H = layer.args.units;
-  const h0 = options.initialStates ? g.input('h0', 'float32', [L * dirs, 'batch', H]) : undefined;
+  const Hout = layer.cellOutputSize; // projSize when projected
+  const h0 = options.initialStates ? g.input('h0', 'float32', [L * dirs, 'batch', Hout]) : undefined;
   const c0 = options.initialStates && layer.args.cell === 'lstm' ? g.input('c0', 'float32', [L * dirs, 'batch', H]) : undefined;
   const slice = (v: string | undefined, k: number): string | undefined =>
     v ? g.op('Slice', [v, g.int64([k * dirs]), g.int64([(k + 1) * dirs]), g.int64([0])], {}, `${v}_l${k}`) : undefined;
   const r = emitRecurrent(g, layer, x, lengths, (k) => (L === 1 ? { h: h0, c: c0 } : { h: slice(h0, k), c: slice(c0, k) }));
   const O = layer.outputSize;
   g.output(r.output, 'y', 'float32', layer.args.returnSequences ? ['batch', 'time', O] : ['batch', O]);
-  g.output(r.hN, 'h_n', 'float32', [L * dirs, 'batch', H]);
+  g.output(r.hN, 'h_n', 'float32', [L * dirs, 'batch', Hout]);
   if (r.cN) g.output(r.cN, 'c_n', 'float32', [L * dirs, 'batch', H]);
   return g.encode(options.name ?? layer.name, `rnnkit ${layer.getClassName()} '${layer.name}'`);
 }

@@ -3,7 +3,7 @@
  * float / int initializers, graph inputs and outputs, and encode the ModelProto.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AttrValue, encodeModel, makeAttribute, makeTensor, makeValueInfo, onnx } from './proto';
+import { AttrValue, encodeModel, makeAttribute, makeTensor, makeTypedValueInfo, makeValueInfo, onnx } from './proto';
 
 /** Opset of the default domain the exporter writes (LSTM/GRU/RNN `layout`, Reshape `allowzero` exist from 14). */
 export const OPSET = 14;
@@ -15,8 +15,13 @@ export class GraphBuilder {
   private readonly initializers: onnx.ITensorProto[] = [];
   private readonly inputs: onnx.IValueInfoProto[] = [];
   private readonly outputs: onnx.IValueInfoProto[] = [];
-  private readonly used = new Set<string>();
+  private readonly used: Set<string>;
   private readonly intConsts = new Map<string, string>();
+
+  /** `parent`: for a subgraph (a Scan body), the outer graph, whose names it must not reuse. */
+  constructor(private readonly parent?: GraphBuilder) {
+    this.used = parent ? parent.used : new Set<string>();
+  }
 
   /** A value name not used yet, from `base`. */
   fresh(base: string): string {
@@ -97,6 +102,23 @@ export class GraphBuilder {
       v = name;
     }
     this.outputs.push(makeValueInfo(v, dtype, dims));
+  }
+
+  /** A subgraph input (typed, no shape). */
+  typedInput(base: string, dtype: 'float32' | 'int32' = 'float32'): string {
+    const name = this.fresh(base);
+    this.inputs.push(makeTypedValueInfo(name, dtype));
+    return name;
+  }
+
+  /** A subgraph output (typed, no shape); `value` must be produced by a node of this graph. */
+  typedOutput(value: string, dtype: 'float32' | 'int32' = 'float32'): void {
+    this.outputs.push(makeTypedValueInfo(value, dtype));
+  }
+
+  /** This builder as a GraphProto (a subgraph: its constants become its own initializers). */
+  graph(name: string): onnx.IGraphProto {
+    return { name, node: this.nodes, initializer: this.initializers, input: this.inputs, output: this.outputs };
   }
 
   /** The encoded model. */

@@ -157,7 +157,7 @@ export function makeTensor(name: string, dims: number[], values: ArrayLike<numbe
 }
 
 /** Attribute values an exporter writes. */
-export type AttrValue = number | string | number[] | string[] | { float: number } | { tensor: onnx.ITensorProto };
+export type AttrValue = number | string | number[] | string[] | { float: number } | { tensor: onnx.ITensorProto } | { graph: onnx.IGraphProto };
 
 const A = onnx.AttributeProto.AttributeType;
 
@@ -170,7 +170,13 @@ export function makeAttribute(name: string, v: AttrValue): onnx.IAttributeProto 
     return { name, type: A.INTS, ints: v as number[] };
   }
   if ('float' in v) return { name, type: A.FLOAT, f: v.float };
+  if ('graph' in v) return { name, type: A.GRAPH, g: v.graph };
   return { name, type: A.TENSOR, t: v.tensor };
+}
+
+/** A graph input/output description with an element type and no shape (a subgraph's inputs and outputs). */
+export function makeTypedValueInfo(name: string, dtype: 'float32' | 'int32'): onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: dtype === 'float32' ? DT.FLOAT : DT.INT32 } } };
 }
 
 /** A graph input/output description: element type and dims (a string is a symbolic dim). */
