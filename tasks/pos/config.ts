@@ -5,9 +5,10 @@
  * The model (see model.ts): word embeddings (lowercased forms, optionally started
  * from GloVe 100-d) concatenated with a character-level BiLSTM over each word's
  * characters (case kept), a stacked BiLSTM over the sentence, and a per-token
- * softmax. The defaults are chosen for 2-core CPU training: on UD English EWT they
- * reach the published word+char BiLSTM accuracy (see README, "POS tagging") in
- * well under 30 minutes, and the bundled Brown sample trains in a few minutes.
+ * softmax. The defaults are chosen for 2-core CPU training: on UD English EWT
+ * (train/dev) they pass 94.5% dev UPOS accuracy at epoch 4 and reach 95.3% at
+ * epoch 5, about 7.5 and 9.5 minutes of CPU time (README, "POS tagging"); the
+ * bundled Brown sample (54k training tokens) trains in a few minutes.
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { TaskConfig } from '../../src/task';
