@@ -5,13 +5,15 @@
  * → sliding windows → recurrent forecaster (+ linear path) → train (src/train) →
  * evaluate the best checkpoint on validation and test beside the baselines →
  * report. `predict` continues a series past its end and writes CSV (and a plot).
+ * The pieces: data.ts (CSV), windows.ts (splits, windows), transforms.ts,
+ * baselines.ts (and the period), select.ts (choices on validation), forecast.ts
+ * (channels, roll-out, inversion), model.ts, figures.ts (table, charts).
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
-import { regressionErrors, rmse, type RegressionErrors } from '../../src/metrics/regression';
+import { rmse, type RegressionErrors } from '../../src/metrics/regression';
 import { bundledData } from '../../src/paths';
 import { defineTask, type PredictIO, type TaskFigure, type TaskHooks, type TaskOption, type TaskPredictor, type TaskResult } from '../../src/task';
 import { engineOptions } from '../../src/train/common';
@@ -19,11 +21,14 @@ import { readArtifacts } from '../../src/train/checkpoint';
 import { seededPermutation } from '../../src/train/rng';
 import { train } from '../../src/train/train';
 import { baselineForecasts, detectPeriod, snapPeriod, type BaselineName } from './baselines';
-import { BUNDLED, TIMESERIES_DEFAULTS, type TimeseriesConfig, type TimeseriesOwnConfig, type TransformStep } from './config';
+import { BUNDLED, TIMESERIES_DEFAULTS, type TimeseriesConfig, type TimeseriesOwnConfig } from './config';
 import { addSteps, formatTime, parseSeries, readSeries, type DateFormat, type DateStep, type SeriesTable } from './data';
-import { buildForecaster, gram, ridgeFit, ridgePredict, ridgeSolve, setLinearWeights } from './model';
-import { describe, forward, inverseForecast, offset, parseSteps, StandardScaler, type TransformSpec } from './transforms';
-import { gatherWindows, splitSeries, windowOrigins, type Split } from './windows';
+import { errorTable, fmt, isoTime, lineChart, writePlot } from './figures';
+import { actualsAt, channelsOf, errorsOf, fitScalers, rollForecast, seasonChannels, seasonRow, stepIndex, toLevels, type FutureRows } from './forecast';
+import { buildForecaster, ridgeFit, ridgePredict, setLinearWeights } from './model';
+import { autoWindow, candidateSpecs, RIDGE_GRID, selectLinear, type Candidate } from './select';
+import { describe, offset, parseSteps, StandardScaler, type TransformSpec } from './transforms';
+import { gatherWindows, splitSeries, windowOrigins } from './windows';
 
 export { TIMESERIES_DEFAULTS } from './config';
 export type { TimeseriesConfig, TimeseriesOwnConfig } from './config';
@@ -66,172 +71,10 @@ export interface TimeseriesArtifacts {
   history: History;
 }
 
-/** The scaled input channels of a series (channel 0 = the transformed target) under fitted scalers. */
-function channelsOf(values: number[][], spec: TransformSpec, scalers: StandardScaler[], what: string): number[][] {
-  return [scalers[0].transform(forward(spec, values[0], what)), ...values.slice(1).map((v, i) => scalers[i + 1].transform(v))];
-}
-
-/** Scalers fitted on the training part [first, trainEnd) only. */
-function fitScalers(values: number[][], spec: TransformSpec, trainEnd: number): StandardScaler[] {
-  const z = forward(spec, values[0]);
-  return [StandardScaler.fit(z, offset(spec), trainEnd), ...values.slice(1).map((v) => StandardScaler.fit(v, 0, trainEnd))];
-}
-
-/** The position in the season of the step k steps after a fixed epoch (1970-01-01; year 0 for months): sin and cos of 2π·k/p. */
-function seasonRow(k: number, period: number): number[] {
-  const a = (2 * Math.PI * (((k % period) + period) % period)) / period;
-  return [Math.sin(a), Math.cos(a)];
-}
-
-/** Steps since the epoch of a time key (see SeriesTable.times). */
-const stepIndex = (t: number, step: DateStep): number => Math.round(t / step.size);
-
-/** The two season channels of a dated series (known for future steps too, unlike other features). */
-function seasonChannels(times: number[], step: DateStep, period: number): number[][] {
-  const rows = times.map((t) => seasonRow(stepIndex(t, step), period));
-  return [rows.map((r) => r[0]), rows.map((r) => r[1])];
-}
-
-/** The non-target channels of future steps: row for the step h ahead of origin i, or undefined when unknown (features). */
-type FutureRows = ((i: number, h: number) => number[]) | undefined;
-
-/**
- * Scaled forecasts [origin][H] of the transformed target: one model call for
- * direct forecasts up to the model's outputs, then the model fed its own
- * forecasts, block by block (when the other channels' future is known: none, or
- * only the season channels).
- */
-function rollForecast(model: tf.LayersModel, x: number[][][], horizon: number, outputs: number, future?: FutureRows): number[][] {
-  if (!x.length) return [];
-  const W = x[0].length;
-  const C = x[0][0].length;
-  let cur = x;
-  const preds: number[][] = x.map(() => []);
-  while (preds[0].length < horizon) {
-    const out = tf.tidy(() => model.predict(tf.tensor3d(cur, [cur.length, W, C])) as tf.Tensor2D);
-    const rows = out.arraySync();
-    out.dispose();
-    const take = Math.min(outputs, horizon - preds[0].length);
-    rows.forEach((r, i) => preds[i].push(...r.slice(0, take)));
-    if (preds[0].length < horizon) {
-      if (C > 1 && !future) throw new UserError(`forecasting ${horizon} steps with a ${outputs}-step model needs future values of the features; use a horizon ≤ ${outputs}, or train with --horizon ${horizon} --strategy direct`);
-      const done = preds[0].length - take;
-      cur = cur.map((w, i) => [...w, ...rows[i].slice(0, take).map((v, j) => [v, ...(future ? future(i, done + j + 1) : [])])].slice(-W));
-    }
-  }
-  return preds;
-}
-
-/** Forecasts in the original units [origin][H] from scaled transformed forecasts. */
-function toLevels(y: number[], origins: number[], scaled: number[][], spec: TransformSpec, scaler: StandardScaler): number[][] {
-  const back = Math.max(offset(spec) * 2, 1);
-  return origins.map((o, i) => inverseForecast(spec, y.slice(Math.max(0, o + 1 - back), o + 1), scaler.inverse(scaled[i])));
-}
-
-/** Actual values [origin][H]. */
-const actualsAt = (y: number[], origins: number[], H: number): number[][] => origins.map((o) => y.slice(o + 1, o + 1 + H));
-
-/** Errors over all (origin, step ahead) pairs. */
-const errorsOf = (actual: number[][], predicted: number[][]): RegressionErrors => regressionErrors(actual.flat(), predicted.flat());
-
-interface Candidate {
-  spec: TransformSpec;
-  season: boolean;
-  lambda: number;
-  validRmse: number;
-}
-
-/** Ridge penalties tried when --ridge is 0 (on standardized inputs: from almost none to shrinking to the mean). */
-const RIDGE_GRID = [0.01, 0.1, 1, 10, 100, 1000, 10000];
-
-/** The transforms tried by --transform auto (log only for a positive series, seasonal differences only with a period). */
-function candidateSpecs(y: number[], split: Split, period: number): TransformSpec[] {
-  const positive = y.slice(0, split.validEnd).every((v) => v > 0);
-  const options: TransformStep[][] = [[], ['diff']];
-  if (positive) options.push(['log'], ['log', 'diff']);
-  if (period >= 2) {
-    options.push(['seasonal-diff']);
-    if (positive) options.push(['log', 'seasonal-diff']);
-  }
-  return options.map((steps) => ({ steps, period }));
-}
-
-/**
- * The linear autoregression chosen on the validation part: for each transform and
- * ridge penalty, fitted on the training windows, forecasting the validation
- * windows, scored by RMSE in the original units. Best first.
- */
-function selectLinear(specs: TransformSpec[], seasons: (number[][] | null)[], y: number[], features: number[][], split: Split, window: number, horizon: number, lambdas: number[]): Candidate[] {
-  const out: Candidate[] = [];
-  for (const spec of specs) for (const season of seasons) {
-    const first = offset(spec);
-    const values = [y, ...features];
-    const scalers = fitScalers(values, spec, split.trainEnd);
-    const ch = [...channelsOf(values, spec, scalers, 'series'), ...(season ?? [])];
-    const trainO = windowOrigins(first, first, split.trainEnd, window, horizon);
-    const validO = windowOrigins(first, split.trainEnd, split.validEnd, window, horizon);
-    if (trainO.length < 10 || !validO.length) continue;
-    const tr = gatherWindows(ch, trainO, window, horizon);
-    const g = gram(tr.x.map((w) => w.flat()), tr.y);
-    const va = gatherWindows(ch, validO, window, horizon);
-    const vx = va.x.map((w) => w.flat());
-    const actual = actualsAt(y, validO, horizon).flat();
-    for (const lambda of lambdas) {
-      const pred = toLevels(y, validO, ridgePredict(ridgeSolve(g, lambda), vx), spec, scalers[0]);
-      const r = rmse(actual, pred.flat());
-      if (Number.isFinite(r)) out.push({ spec, season: season !== null, lambda, validRmse: r });
-    }
-  }
-  return out.sort((a, b) => a.validRmse - b.validRmse);
-}
-
 /** The log transform needs a positive series: else an error naming the line. */
 function checkPositive(y: number[], table: SeriesTable): void {
   const bad = y.findIndex((v) => !(v > 0));
   if (bad >= 0) throw new UserError(`${table.file}:${table.lines[bad]}: the log transform needs positive values, but '${table.target}' is ${y[bad]} (use --transform none or diff)`);
-}
-
-/** The default window: period + 1 for periods up to 48, else 24; at most a third of the training part. */
-function autoWindow(period: number, trainLength: number): number {
-  const w = period >= 2 && period <= 48 ? period + 1 : 24;
-  return Math.max(2, Math.min(w, Math.floor(trainLength / 3)));
-}
-
-const fmt = (v: number | undefined, d = 2): string => (v === undefined || !Number.isFinite(v) ? '—' : v.toFixed(d));
-
-function errorTable(rows: { name: string; e: RegressionErrors | null }[]): string[] {
-  const w = Math.max(...rows.map((r) => r.name.length), 8);
-  const head = `${'forecast'.padEnd(w)}  ${'RMSE'.padStart(9)}  ${'MAE'.padStart(9)}  ${'MAPE %'.padStart(7)}  ${'sMAPE %'.padStart(7)}`;
-  return [
-    head,
-    '-'.repeat(head.length),
-    ...rows.map((r) =>
-      `${r.name.padEnd(w)}  ${fmt(r.e?.rmse, 3).padStart(9)}  ${fmt(r.e?.mae, 3).padStart(9)}  ${fmt(r.e?.mape).padStart(7)}  ${fmt(r.e?.smape).padStart(7)}`,
-    ),
-  ];
-}
-
-/** An ISO time for plotting (Vega parses it as a date). */
-function isoTime(t: number, step: DateStep): string {
-  if (step.unit === 'month') return new Date(Date.UTC(Math.floor(t / 12), t % 12, 1)).toISOString().slice(0, 10);
-  return new Date(t).toISOString();
-}
-
-/** A Vega-Lite line chart of named series [{x, value, series}]. */
-function lineChart(values: { x: string | number; value: number; series: string }[], temporal: boolean, yTitle: string, order: string[]): Record<string, unknown> {
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v5.json',
-    width: 640,
-    height: 260,
-    data: { values },
-    mark: { type: 'line', strokeWidth: 1.5 },
-    encoding: {
-      x: { field: 'x', type: temporal ? 'temporal' : 'quantitative', title: temporal ? 'date' : 'step' },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: { zero: false } },
-      color: { field: 'series', type: 'nominal', sort: order, title: null, legend: { labelLimit: 240 } },
-      strokeDash: { condition: { test: "datum.series !== 'actual' && datum.series !== 'history'", value: [4, 2] }, value: [1, 0] },
-    },
-  };
 }
 
 function historyTail(table: SeriesTable, keep: number): History {
@@ -598,16 +441,6 @@ async function predictTimeseries(p: TimeseriesForecaster, io: PredictIO, options
   }
 }
 
-/** Writes a Vega-Lite spec as SVG (file.svg) or as the spec itself (file.json / .vl.json). */
-async function writePlot(file: string, spec: Record<string, unknown>): Promise<void> {
-  if (/\.json$/i.test(file)) {
-    fs.writeFileSync(file, JSON.stringify(spec, null, 1));
-    return;
-  }
-  if (!/\.svg$/i.test(file)) throw new UserError(`--plot ${file}: the picture is written as .svg (or the Vega-Lite spec as .json)`, 2);
-  const { vegaLiteToSvg } = await import('../../src/report/svg');
-  fs.writeFileSync(file, await vegaLiteToSvg(spec));
-}
 
 export const task = defineTask<TimeseriesOwnConfig, TimeseriesForecaster>({
   name: 'timeseries',
