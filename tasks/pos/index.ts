@@ -113,7 +113,7 @@ export const task = defineTask<PosConfig, PosTagger>({
   load: (dir) => PosTagger.load(dir),
   predictOptions: PREDICT_OPTIONS,
   predictHelp:
-    'reads sentences (arguments, files, or standard input): raw text, one sentence per line (tokenized here), or CoNLL-U (--format conllu, or detected); ' +
-    'writes CoNLL-U with the tag column filled (every other column and comment kept) for CoNLL-U input, else word/TAG per sentence; --json: {words, tags} per sentence',
+    'Input: sentences as arguments, files, or on stdin: raw text, one sentence per line (tokenized here), or CoNLL-U (--format conllu, or detected). ' +
+    'Output: for CoNLL-U input, the same CoNLL-U with the tag column filled (every other column and comment kept); else word/TAG per sentence; with --json {"words","tags"} per sentence.',
   predict: (tagger, io, options) => predictPos(tagger, io, options as PosPredictOptions),
 });
