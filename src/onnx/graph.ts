@@ -92,8 +92,8 @@ export class GraphBuilder {
     return name;
   }
 
-  /** Declares `value` a graph output named `name` (through an Identity when the names differ). */
-  output(value: string, name: string, dtype: 'float32' | 'int32', dims: (number | string)[]): void {
+  /** Declares `value` a graph output named `name` (through an Identity when the names differ); no dims = shape left to inference. */
+  output(value: string, name: string, dtype: 'float32' | 'int32', dims?: (number | string)[]): void {
     let v = value;
     if (v !== name) {
       if (this.used.has(name)) throw new Error(`ONNX export: output name '${name}' is taken`);
@@ -101,7 +101,7 @@ export class GraphBuilder {
       this.nodes.push({ opType: 'Identity', name: this.fresh(`${name}_identity`), input: [value], output: [name] });
       v = name;
     }
-    this.outputs.push(makeValueInfo(v, dtype, dims));
+    this.outputs.push(dims ? makeValueInfo(v, dtype, dims) : makeTypedValueInfo(v, dtype));
   }
 
   /** A subgraph input (typed, no shape). */

@@ -162,7 +162,8 @@ export class OnnxModel {
       }
       const fn = OPS[op];
       if (!fn) throw new Error(`${where}: operator ${op} is not supported by rnnkit's ONNX import (supported: LSTM, GRU, RNN, ${Object.keys(OPS).join(', ')})`);
-      this.steps.push({ node: n, where, run: (x) => fn(x, attrs, where) });
+      const outputs = (n.output ?? []).length;
+      this.steps.push({ node: n, where, run: (x) => fn(x, attrs, where, outputs) });
     });
     // Constants the interpreter reads (everything not turned into a layer weight).
     for (const name of inits.keys()) if (!usedAsWeight.has(name)) constTensor(name);

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Attributes } from './proto';
 
-export type OpFn = (inputs: (tf.Tensor | undefined)[], attrs: Attributes, where: string) => tf.Tensor[];
+export type OpFn = (inputs: (tf.Tensor | undefined)[], attrs: Attributes, where: string, outputs: number) => tf.Tensor[];
 
 /** Integer values of a small tensor (shapes, axes, indices). */
 export function intValues(t: tf.Tensor | undefined, where: string, what: string): number[] {
@@ -18,6 +18,12 @@ export function intValues(t: tf.Tensor | undefined, where: string, what: string)
 }
 
 const normAxis = (a: number, rank: number): number => (a < 0 ? a + rank : a);
+
+/** A scalar input's value. */
+function intValuesOrFloat(t: tf.Tensor | undefined, where: string): number {
+  if (!t) throw new Error(`${where}: Range needs start, limit and delta`);
+  return t.dataSync()[0];
+}
 
 /** axes from the attribute (older opsets) or the second input (opset 13+ / 18+). */
 function axesOf(inputs: (tf.Tensor | undefined)[], attrs: Attributes, where: string): number[] | undefined {
@@ -171,6 +177,7 @@ export const OPS: Record<string, OpFn> = {
     const begin = x.shape.map(() => 0);
     const end = [...x.shape];
     const stride = x.shape.map(() => 1);
+    let endMask = 0; // a negative step running through index 0: tf reads end -1 as the last index
     axes.forEach((a0, i) => {
       const a = normAxis(a0, x.rank);
       const n = x.shape[a];
@@ -178,13 +185,27 @@ export const OPS: Record<string, OpFn> = {
       stride[a] = steps[i];
       begin[a] = steps[i] > 0 ? clamp(starts[i], 0, n) : clamp(starts[i], -1, n - 1);
       end[a] = steps[i] > 0 ? clamp(ends[i], 0, n) : clamp(ends[i], -1, n - 1);
+      if (steps[i] < 0 && end[a] === -1) endMask |= 1 << a;
     });
-    return [tf.stridedSlice(x, begin, end, stride)];
+    return [tf.stridedSlice(x, begin, end, stride, 0, endMask)];
   },
   ConstantOfShape: (inputs, attrs, where) => {
     const shape = intValues(inputs[0], where, 'shape');
     const v = attrs.tensor('value');
     return [v ? tf.fill(shape, v.values[0], v.dtype) : tf.zeros(shape)];
+  },
+  Abs: unary(tf.abs),
+  Pow: binary(tf.pow),
+  Range: (inputs, _a, where) => {
+    const [start, limit, delta] = [0, 1, 2].map((i) => intValuesOrFloat(inputs[i], where));
+    return [tf.range(start, limit, delta, need(inputs[0], where).dtype === 'int32' ? 'int32' : 'float32')];
+  },
+  Split: (inputs, attrs, where, outputs) => {
+    const x = need(inputs[0], where);
+    const axis = normAxis(attrs.int('axis', 0), x.rank);
+    const sizes = inputs[1] ? intValues(inputs[1], where, 'split') : attrs.ints('split');
+    const n = attrs.int('num_outputs', 0);
+    return tf.split(x, sizes && sizes.length ? sizes : n || outputs, axis);
   },
   MatMul: binary(tf.matMul),
   Gemm: (inputs, attrs, where) => {
