@@ -31,7 +31,7 @@ test('shardRows splits the per-example fields and keeps the others', () => {
 let twoWorkers: number[][];
 let twoHistory: Record<string, number>[];
 
-test('2 workers give the weights of 1 within float32 rounding, and the same weights bitwise when repeated', async () => {
+test('2 workers give the weights of 1 within float32 rounding', async () => {
   const one = parallelProblem();
   const r1 = await train(one, options);
   const numTensors = tf.memory().numTensors;
@@ -46,16 +46,12 @@ test('2 workers give the weights of 1 within float32 rounding, and the same weig
   const init = parallelProblem();
   expect(toleranceRatio(flat(weightsOf(init.model)), flat(weightsOf(one.model)), 1e-3, 0)).toBeGreaterThan(1);
   expect(r2.history.map((h) => h.loss)).toEqual(r1.history.map((h) => expect.closeTo(h.loss, 5)));
-
-  const again = parallelProblem();
-  const r3 = await train(again, { ...options, workers: 2 });
-  expect(weightsOf(again.model)).toEqual(weightsOf(two.model));
-  expect(r3.history).toEqual(r2.history);
   twoWorkers = weightsOf(two.model);
   twoHistory = r2.history;
-  [one, two, again, init].forEach((s) => s.model.dispose());
+  [one, two, init].forEach((s) => s.model.dispose());
 });
 
+// Also the repeatability of a worker count: a second 2-worker run (stopped, resumed in a fresh model) ends bitwise equal.
 test('resume with 2 workers equals an uninterrupted 2-worker run', async () => {
   const out = tmpDir();
   const first = parallelProblem();
