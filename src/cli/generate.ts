@@ -1,0 +1,93 @@
+/**
+ * rnn-generate: sample text from a language model trained with
+ * `rnn-train --task charlm`. Characters are streamed to stdout as they are
+ * produced; the recurrent state is kept between steps, so memory stays flat
+ * however long it generates. (The same as `rnn-predict --model DIR` on a charlm
+ * checkpoint, with the generation options always listed.)
+ *
+ *   rnn-generate --model runs/charlm/best
+ *   rnn-generate --model runs/shakespeare/best --prime "ROMEO:" --length 500 --temperature 0.7 --top-k 20
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Command } from 'commander';
+import { getTask } from '../../tasks';
+import { UserError } from '../errors';
+import type { PredictIO } from '../task';
+import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
+import { commanderOptions } from './options';
+import { EXIT, runMain, useBackend } from './run';
+
+const EXAMPLES = [
+  'rnn-generate --model runs/charlm/best --length 300',
+  'rnn-generate --model runs/shakespeare/best --prime "ROMEO:" --length 500 --temperature 0.7 --top-k 20',
+  'rnn-generate --model runs/shakespeare/best --temperature 0 --prime "To be"     # greedy',
+  'rnn-generate --model runs/charlm/best --count 5 --json',
+];
+
+export async function program(): Promise<Command> {
+  const task = await getTask('charlm');
+  if (!task) throw new Error('the charlm task is not registered');
+  const prog = new Command('rnn-generate')
+    .description('Generate text with a language model trained by `rnn-train --task charlm`, streaming it to stdout. The prime comes from --prime, the arguments, or standard input (default: a line start).')
+    .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/charlm/best)')
+    .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
+    .option('--json', 'one {"prime","seed","text"} object per line instead of streaming')
+    .argument('[primes...]', 'texts to continue, one sample (or --count) each')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  for (const o of task.predictOptions) for (const opt of commanderOptions(o, {})) prog.addOption(opt);
+  prog.addHelpText('after', `\nExamples:\n${EXAMPLES.map((e) => `  $ ${e}`).join('\n')}`);
+  return prog;
+}
+
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY) return '';
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const prog = await program();
+  try {
+    prog.parse(argv, { from: 'user' });
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
+  }
+  const o = prog.opts();
+  const dir = o.model as string;
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
+  let ckpt: string;
+  let name: unknown;
+  try {
+    ckpt = resolveCheckpoint(dir);
+    name = readArtifacts(ckpt).task;
+  } catch {
+    throw new UserError(`${dir}: not a checkpoint written by rnn-train (expected model.json, training.json and artifacts.json)`);
+  }
+  if (name !== 'charlm') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: a '${String(name)}' model, not a language model (use rnn-predict; rnn-generate needs rnn-train --task charlm)`);
+  const task = (await getTask('charlm'))!;
+  const backend = await useBackend(o.backend);
+  process.stderr.write(`rnn-generate: backend ${backend}\n`);
+  const io: PredictIO = {
+    args: prog.args,
+    readStdin,
+    write: (s) => process.stdout.write(s),
+    note: (m) => process.stderr.write(`rnn-generate: ${m}\n`),
+    json: !!o.json,
+  };
+  const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
+  const lm = await task.load(ckpt);
+  try {
+    await task.predict(lm, io, options);
+  } finally {
+    lm.dispose();
+  }
+  return EXIT.ok;
+}
+
+if (require.main === module) runMain('rnn-generate', () => main(process.argv.slice(2)));
+
+export { main };
