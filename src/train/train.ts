@@ -11,6 +11,10 @@
  * Every random choice is a function of (seed, epoch, step), and the whole loop
  * state lives in `st` (saved as training.json), so a run stopped and resumed from
  * its checkpoint ends with bit-identical weights to an uninterrupted one.
+ *
+ * With `workers` > 1 only "loss & grads" changes: the batch is sharded over the
+ * main thread and worker threads (./parallel) and the combined gradients come back;
+ * everything else (clipping, optimizer, checkpoints) stays on the main thread.
  */
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
