@@ -18,6 +18,7 @@
  *   const { log_probs } = model.predict({ ids: tf.tensor2d(ids, [B, T], 'int32') });
  */
 import * as tf from '@tensorflow/tfjs';
+import '../../layers/kernels'; // wasm: the UnsortedSegmentSum that tf.gather's gradient needs (fine-tuning through Gather nodes)
 import { Embedding } from '../../layers/embedding';
 import { RecurrentLayer } from '../../layers/recurrent_layer';
 import { OPS, intValues } from './ops';
@@ -120,7 +121,9 @@ export class OnnxModel {
       if (op === 'Gather' && inits.get(ins[0])?.dtype === 'float32' && inits.get(ins[0])!.dims.length === 2 && attrs.int('axis', 0) === 0 && !inits.has(ins[1])) {
         const table = weight(0, 'data');
         const layer = new Embedding({ inputDim: table.dims[0], outputDim: table.dims[1], name });
-        layer.build([null, null]);
+        tf.tidy(() => {
+          layer.apply(tf.zeros([1, 1], 'int32')); // builds under the layer's name scope ('name/embeddings')
+        });
         const values = tf.tensor2d(table.values as Float32Array, table.dims as [number, number]);
         layer.setWeights([values]);
         values.dispose();
@@ -171,7 +174,9 @@ export class OnnxModel {
 
   private pushDense(n: onnx.INodeProto, where: string, name: string, kernel: tf.Tensor2D, inDim: number, units: number, bias: tf.Tensor | null): void {
     const layer = tf.layers.dense({ units, useBias: bias !== null, name });
-    layer.build([null, inDim]);
+    tf.tidy(() => {
+      layer.apply(tf.zeros([1, inDim])); // builds under the layer's name scope ('name/kernel')
+    });
     layer.setWeights(bias ? [kernel, bias] : [kernel]);
     tf.dispose(bias ? [kernel, bias] : [kernel]);
     this.layers.push(layer);

@@ -7,3 +7,5 @@ export { loadOnnxRuntime, onnxRuntimeAvailable, OnnxRuntimeSession, runOnnx, ONN
 export type { OnnxRuntimeFeeds, OnnxRuntimeOptions } from './onnxruntime';
 export { SyncOnnxSession } from './sync_session';
 export { onnxRuntimeModel, useOnnxRuntime } from './engine';
+export { OnnxGraph, onnxToLayersModel } from './graph_layer';
+export type { OnnxGraphArgs } from './graph_layer';

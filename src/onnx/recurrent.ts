@@ -73,7 +73,11 @@ export function layerFromOnnx(spec: OnnxRecurrentSpec): RecurrentLayer {
       : spec.cell === 'gru'
         ? new GRU({ ...common, resetAfter: spec.linearBeforeReset })
         : new SimpleRNN({ ...common, activation: spec.activation });
-  layer.build([null, null, spec.inputSize]);
+  // Built by one eager call, not build(): apply builds under the layer's name scope, so the
+  // weights are named 'layer/kernel_l0' (unique in a model that holds several such layers).
+  tf.tidy(() => {
+    layer.apply(tf.zeros([1, 1, spec.inputSize]));
+  });
   const order = KERAS_FROM_ONNX[spec.cell];
   const G = order.length;
   const H = spec.units;
