@@ -164,7 +164,8 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
       evaluate: () => {
         const hyps = greedyTexts(devPairs);
         const bleu = corpusBleu(hyps, devRefs).score;
-        for (let i = 0; i < Math.min(config.examples, hyps.length); i++) note(`  dev ${i + 1}: ${splits.dev[i].src}\n     → ${hyps[i]}\n     (${splits.dev[i].tgt})`);
+        // Example translations go to the progress output only (not into the result's notes).
+        for (let i = 0; i < Math.min(config.examples, hyps.length); i++) hooks.onNote?.(`  dev ${i + 1}: ${splits.dev[i].src}\n     → ${hyps[i]}\n     (${splits.dev[i].tgt})`);
         return { bleu, perplexity: perplexity(s2s, devPairs, config.batchSize) };
       },
       artifacts: artifacts as unknown as Record<string, unknown>,
