@@ -42,7 +42,9 @@ interface RecurrentValues {
 
 /**
  * The ONNX nodes of a recurrent layer. `x` is [B, T, D]; `lengths` int32 [B] or none;
- * `initial(k)` the [dirs, B, H] initial h (and c) of stacked layer k, or none for zeros.
+ * `initial(k)` the [dirs, B, H] initial h (and c) of stacked layer k, or none for zeros;
+ * `wantFinals`: also each final state on its own (for returnState; unused nodes would
+ * leave unused constants, which onnxruntime warns about).
  */
 function emitRecurrent(
   g: GraphBuilder,
@@ -50,6 +52,7 @@ function emitRecurrent(
   x: string,
   lengths: string | undefined,
   initial: (k: number) => { h?: string; c?: string },
+  wantFinals = false,
 ): RecurrentValues {
   const a = layer.args;
   if (a.projSize > 0) return emitProjectedLstm(g, layer, x, lengths, initial); // no ONNX node: a Scan of standard ops
@@ -89,7 +92,7 @@ function emitRecurrent(
     output = merge(g, layer, t, 1, a.mergeMode, dirs);
   }
   const finals: string[] = [];
-  for (let k = 0; k < a.numLayers; k++) {
+  for (let k = 0; k < (wantFinals ? a.numLayers : 0); k++) {
     for (let d = 0; d < dirs; d++) {
       const idx = g.int64([d], true);
       finals.push(g.op('Gather', [hs[k], idx], { axis: 0 }, `${base}/h_l${k}_d${d}`));
@@ -267,7 +270,7 @@ function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node
       };
       return per === 2 ? { h: pick(0), c: pick(1) } : { h: pick(0) };
     };
-    const r = emitRecurrent(g, layer, x.name, x.mask?.lengths, initial);
+    const r = emitRecurrent(g, layer, x.name, x.mask?.lengths, initial, a.returnState);
     const out: Value = { name: r.output, mask: a.returnSequences ? x.mask : undefined };
     return a.returnState ? [out, ...r.finals.map((name) => ({ name }))] : [out];
   }

@@ -82,6 +82,7 @@ export class OnnxRuntimeSession {
       interOpNumThreads: 1,
       executionMode: 'sequential',
       graphOptimizationLevel: 'all',
+      logSeverityLevel: 3, // errors only: its warnings about reused buffers for new shapes are noise here
     });
     return new OnnxRuntimeSession(ort, session);
   }

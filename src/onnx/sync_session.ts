@@ -17,7 +17,7 @@ const ort = require(workerData.ortPath);
 const { control, port, model, threads } = workerData;
 const signal = () => { Atomics.store(control, 0, 1); Atomics.notify(control, 0); };
 let session;
-ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' })
+ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all', logSeverityLevel: 3 })
   .then((s) => { session = s; port.postMessage({ ready: true }); signal(); },
         (e) => { port.postMessage({ error: String(e && e.message || e) }); signal(); });
 port.on('message', async (feeds) => {
