@@ -273,6 +273,26 @@ describe('the task contract', () => {
     expect(tf.memory().numTensors).toBeLessThan(afterTrain);
   }, 120000);
 
+  test('interrupted mid-pass and resumed (carried states restored from OUT/last): the same weights as an uninterrupted run', async () => {
+    const data = namesSlice();
+    const dir = tmp();
+    const cfg = tiny({ data, epochs: 2, minEpochSteps: 12, samples: 0, dropout: 0.1, layers: 2 });
+    const straight = await task.train({ ...cfg, out: path.join(dir, 'a') });
+    let steps = 0;
+    const cut = await task.train({ ...cfg, out: path.join(dir, 'b') }, { signal: { get aborted() { return steps >= 7; } }, onStep: () => void steps++ });
+    expect(cut.training.stopped).toBe('interrupted');
+    const resumed = await task.train({ ...cfg, out: path.join(dir, 'b'), resume: path.join(dir, 'b', 'last') });
+    expect(resumed.training.epochs).toBe(2);
+    const weights = async (d: string) => {
+      const lm = await task.load(d);
+      const w = lm.net.model.getWeights().map((t) => Array.from(t.dataSync()));
+      lm.dispose();
+      return w;
+    };
+    expect(await weights(path.join(dir, 'b', 'last'))).toEqual(await weights(path.join(dir, 'a', 'last')));
+    expect(resumed.metrics.dev.lossNats).toBe(straight.metrics.dev.lossNats);
+  }, 180000);
+
   test('word level reports perplexity; a too-short text is a one-line user error', async () => {
     const dir = tmp();
     const f = path.join(dir, 'words.txt');
