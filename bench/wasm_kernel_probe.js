@@ -30,7 +30,7 @@ require('@tensorflow/tfjs-backend-wasm');
 const rnnkit = require(path.join(dist, 'src', 'index.js'));
 const { runOnCpu } = require(path.join(dist, 'layers', 'kernels', 'cpu_fallback.js'));
 
-if (stock) rnnkit.unregisterWasmFallbackKernels();
+if (stock) rnnkit.unregisterRnnkitKernels();
 
 // ---------------------------------------------------------------- recorders
 

@@ -2,7 +2,7 @@
  * rnnkit layers: hand-written recurrent layers for TensorFlow.js. Browser-safe:
  * this folder imports only @tensorflow/tfjs.
  */
-export { WASM_FALLBACK_KERNELS, registerWasmFallbackKernels, unregisterWasmFallbackKernels } from './kernels';
+export { WASM_FALLBACK_KERNELS, CPU_REPLACED_KERNELS, registerRnnkitKernels, unregisterRnnkitKernels } from './kernels';
 export { RecurrentCell, runAutodiff } from './cell';
 export type { AddWeight, CellOptions, Implementation, StepResult } from './cell';
 export { LSTMCell } from './lstm_cell';

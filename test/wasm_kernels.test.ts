@@ -9,7 +9,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { registerWasmFallbackKernels, WASM_FALLBACK_KERNELS } from '../layers';
+import { CPU_REPLACED_KERNELS, registerRnnkitKernels, unregisterRnnkitKernels, WASM_FALLBACK_KERNELS } from '../layers';
 import { setConvChunkFloats } from '../layers/kernels/conv2d_backprop_filter';
 import { expectClose, useBackend } from './helpers/backends';
 
@@ -35,15 +35,26 @@ async function runOn(backend: string, inputs: () => tf.Tensor[], f: (...xs: tf.T
   return copies;
 }
 
-/** f gives the same values (and shapes, dtypes) on wasm as on cpu. */
+/**
+ * f gives the same values (and shapes, dtypes) on wasm and on cpu with rnnkit's
+ * kernels as on the stock cpu backend (rnnkit's kernels unregistered).
+ */
 async function expectSame(what: string, inputs: () => tf.Tensor[], f: (...xs: tf.Tensor[]) => tf.Tensor | tf.Tensor[], atol = 1e-5, rtol = 1e-5): Promise<void> {
-  const cpu = await runOn('cpu', inputs, f);
-  const wasm = await runOn('wasm', inputs, f);
-  expect(wasm.length).toBe(cpu.length);
-  cpu.forEach((c, i) => {
-    expect([wasm[i].dtype, wasm[i].shape]).toEqual([c.dtype, c.shape]);
-    expectClose(`${what} [${i}]`, wasm[i].values, c.values, atol, rtol);
-  });
+  unregisterRnnkitKernels();
+  let stock: Values[];
+  try {
+    stock = await runOn('cpu', inputs, f);
+  } finally {
+    registerRnnkitKernels();
+  }
+  for (const backend of ['wasm', 'cpu']) {
+    const got = await runOn(backend, inputs, f);
+    expect(got.length).toBe(stock.length);
+    stock.forEach((c, i) => {
+      expect([got[i].dtype, got[i].shape]).toEqual([c.dtype, c.shape]);
+      expectClose(`${what} on ${backend} [${i}]`, got[i].values, c.values, atol, rtol);
+    });
+  }
 }
 
 /** Deterministic values in (−1, 1). */
@@ -61,11 +72,20 @@ const ints = (values: number[], shape?: number[]): tf.Tensor => tf.tensor(values
 
 beforeAll(async () => {
   await useBackend('wasm');
-  registerWasmFallbackKernels();
+  registerRnnkitKernels();
 });
 
-test('every kernel rnnkit provides is registered for wasm after importing rnnkit/layers', () => {
-  for (const k of WASM_FALLBACK_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')).toBeDefined();
+test('every kernel rnnkit provides is registered after importing rnnkit/layers, and unregistering restores the stock ones', () => {
+  for (const k of WASM_FALLBACK_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')?.kernelFunc).toBe(k.kernelFunc);
+  for (const k of CPU_REPLACED_KERNELS) expect(tf.getKernel(k.kernelName, 'cpu')?.kernelFunc).toBe(k.kernelFunc);
+  unregisterRnnkitKernels();
+  for (const k of WASM_FALLBACK_KERNELS) expect(tf.getKernel(k.kernelName, 'wasm')).toBeUndefined();
+  for (const k of CPU_REPLACED_KERNELS) {
+    expect(tf.getKernel(k.kernelName, 'cpu')).toBeDefined();
+    expect(tf.getKernel(k.kernelName, 'cpu')?.kernelFunc).not.toBe(k.kernelFunc);
+  }
+  registerRnnkitKernels();
+  for (const k of CPU_REPLACED_KERNELS) expect(tf.getKernel(k.kernelName, 'cpu')?.kernelFunc).toBe(k.kernelFunc);
   expect(WASM_FALLBACK_KERNELS.map((k) => k.kernelName)).toEqual(
     expect.arrayContaining(['UnsortedSegmentSum', 'Conv2DBackpropFilter', 'DepthwiseConv2dNativeBackpropFilter', 'DepthwiseConv2dNativeBackpropInput']),
   );
@@ -99,19 +119,24 @@ describe('UnsortedSegmentSum', () => {
     await expectSame('axis 1', () => [rand([3, 6, 2], 2), idx(), rand([3, 7, 2], 4)], (x, i, r) => tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.gather(a, i, 1), r)))(x));
   });
 
-  test('embedding-sized gather gradient (10,000 × 64 table, 32 × 50 ids) is exact and fast', async () => {
-    await useBackend('wasm');
+  test.each(['wasm', 'cpu'])('embedding-sized gather gradient (10,000 × 64 table, 32 × 50 ids) is exact and fast on %s', async (backend) => {
+    await useBackend(backend);
     const V = 10000;
     const E = 64;
     const table = rand([V, E], 5);
     const ids = tf.tensor2d(Array.from({ length: 32 * 50 }, (_, i) => (i * 7919) % V), [32, 50], 'int32');
     const dy = rand([32, 50, E], 6);
-    const grad = (): tf.Tensor => tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, ids), dy)))(table));
-    tf.dispose(grad()); // warm-up
-    const t0 = performance.now();
-    const g = grad();
-    const ms = performance.now() - t0;
+    const g = tf.tidy(() => tf.grad((w: tf.Tensor) => tf.sum(tf.mul(tf.gather(w, ids), dy)))(table));
     const got = g.dataSync().slice();
+    // The kernel alone, timed after a warm-up.
+    const rows = tf.reshape(dy, [-1, E]);
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    tf.dispose(tf.unsortedSegmentSum(rows, flat, V));
+    const t0 = performance.now();
+    const summed = tf.unsortedSegmentSum(rows, flat, V);
+    summed.dataSync();
+    const ms = performance.now() - t0;
+    tf.dispose([rows, flat, summed]);
     // Reference: the same scatter in plain JS.
     const want = new Float32Array(V * E);
     const idv = ids.dataSync();
@@ -119,7 +144,8 @@ describe('UnsortedSegmentSum', () => {
     for (let i = 0; i < idv.length; i++) for (let j = 0; j < E; j++) want[idv[i] * E + j] += dyv[i * E + j];
     expectClose('dW', Array.from(got), Array.from(want), 1e-6, 1e-6);
     tf.dispose([table, ids, dy, g]);
-    // A dense one-hot matmul would take ~1600 × 10000 × 64 multiply-adds; the scatter is ~100k additions.
+    // A dense one-hot matmul would take ~1600 × 10000 × 64 multiply-adds; the scatter is ~100k
+    // additions and zeroing the table (the stock cpu kernel: seconds).
     expect(ms).toBeLessThan(250);
   });
 });
@@ -244,7 +270,7 @@ describe('registration order (fresh Node processes, TypeScript sources)', () => 
       require('@tensorflow/tfjs-backend-wasm');
       const own = () => { throw new Error('own kernel'); };
       tf.registerKernel({ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: own });
-      const registered = require('./layers').registerWasmFallbackKernels();
+      const registered = require('./layers').registerRnnkitKernels();
       console.log([tf.getKernel('UnsortedSegmentSum', 'wasm').kernelFunc === own, registered.includes('UnsortedSegmentSum'), registered.includes('Conv2DBackpropFilter')].join(','));`);
     expect(out).toBe('true,false,true');
   });
