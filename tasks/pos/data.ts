@@ -145,7 +145,7 @@ export function readTaggedFile(file: string, format: TaggedFormat = 'auto', tagC
 }
 
 const SPLIT_NAMES = {
-  train: /(^|[^a-z])train([^a-z]|$)/i,
+  train: /(^|[^a-z])train(ing)?([^a-z]|$)/i,
   dev: /(^|[^a-z])(dev|valid|validation|val)([^a-z]|$)/i,
   test: /(^|[^a-z])test([^a-z]|$)/i,
 };
