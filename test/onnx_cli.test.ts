@@ -14,9 +14,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import '../layers';
-import { loadModel } from '../src/io/fs_handler';
+import { loadModel, saveModel } from '../src/io/fs_handler';
 import { onnx } from '../src/onnx/proto';
-import { onnxRuntimeAvailable, runOnnx } from '../src/onnx';
+import { onnxInputNames, onnxRuntimeAvailable, runOnnx } from '../src/onnx';
 import { expectClose, useBackend } from './helpers/backends';
 
 const root = path.resolve(__dirname, '..');
@@ -65,6 +65,31 @@ ortTest('train → rnn-export --verify → onnxruntime predicts what tfjs predic
   expectClose('onnxruntime vs tfjs', got.output, want, 1e-5, 0);
   tf.dispose([ids, want, got.output]);
   model.dispose();
+});
+
+ortTest('rnn-export converts a model saved by tfjs-layers (Embedding, Bidirectional LSTM, GRU, Dense)', async () => {
+  await useBackend('wasm');
+  const original = tf.sequential({
+    layers: [
+      tf.layers.embedding({ inputDim: 12, outputDim: 4, inputLength: 5 }),
+      tf.layers.bidirectional({ layer: tf.layers.lstm({ units: 3, returnSequences: true, recurrentActivation: 'sigmoid' }) as tf.RNN }),
+      tf.layers.gru({ units: 3, recurrentActivation: 'sigmoid' }),
+      tf.layers.dense({ units: 2, activation: 'softmax' }),
+    ],
+  });
+  const dir = tmp();
+  await saveModel(original, dir);
+  const file = path.join(tmp(), 'tfjs.onnx');
+  const r = run(EXPORT, ['--model', dir, '--out', file, '--verify', '--backend', 'wasm']);
+  expect(r.code).toBe(0);
+  expect(r.err).toMatch(/Bidirectional\(LSTM\) read as rnnkit\.Bidirectional/);
+  expect(r.err).toMatch(/GRU read as rnnkit\.GRU/);
+  const ids = tf.tensor2d([[1, 5, 9, 3, 2], [11, 3, 0, 2, 8]], undefined, 'int32');
+  const want = original.predict(ids) as tf.Tensor;
+  const got = await runOnnx(fs.readFileSync(file), { [onnxInputNames(original)[0]]: ids });
+  expectClose('onnxruntime vs tfjs-layers', got.output, want, 1e-5, 0);
+  tf.dispose([ids, want, got.output]);
+  original.dispose();
 });
 
 test('bad input is a one-line error', () => {

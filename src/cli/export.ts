@@ -10,6 +10,10 @@
  * metadata_props under `rnnkit.artifacts`, so a deployment has what it needs to encode
  * inputs and name outputs. --verify runs the file in onnxruntime-node on a sample batch
  * and compares it with the tfjs model.
+ *
+ * A model.json saved by tfjs-layers or converted from Keras works too: it is loaded
+ * through loadTfjsLayersModel (its LSTM / GRU / SimpleRNN / Bidirectional / Embedding
+ * become this package's layers), so rnn-export is also a Keras / tfjs → ONNX converter.
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -18,7 +22,8 @@ import { Command } from 'commander';
 import '../../layers';
 import '../../tasks';
 import { UserError } from '../errors';
-import { loadModel, writeFileAtomic } from '../io/fs_handler';
+import { writeFileAtomic } from '../io/fs_handler';
+import { loadTfjsLayersModel } from '../interop/tfjs_layers';
 import { exportModel, onnxInputNames } from '../onnx/export';
 import { runOnnx } from '../onnx/onnxruntime';
 import { EXIT, runMain, useBackend } from './run';
@@ -70,7 +75,9 @@ export async function main(argv: string[]): Promise<number> {
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);
   const dir = modelDir(opts.model);
-  const model = await loadModel(dir);
+  const { model, report } = await loadTfjsLayersModel(dir);
+  for (const r of report.replaced) if (r.from !== 'Embedding') process.stderr.write(`rnn-export: ${r.name}: ${r.from} read as ${r.to}\n`);
+  for (const k of report.kept) process.stderr.write(`rnn-export: ${k.name}: ${k.className} kept as the tfjs layer (${k.reason}); it has no ONNX export\n`);
   const artifactsFile = path.join(dir, 'artifacts.json');
   const metadata: Record<string, string> = {};
   if (fs.existsSync(artifactsFile)) metadata['rnnkit.artifacts'] = fs.readFileSync(artifactsFile, 'utf8');
