@@ -2,7 +2,8 @@
  * Embedding layer whose gradient works on every backend.
  *
  * tf.gather's gradient needs the UnsortedSegmentSum kernel, which the wasm
- * backend lacks, so training a tfjs-layers Embedding fails there. This layer's
+ * backend of tfjs 4.22 lacks (rnnkit registers one: layers/kernels, so a
+ * tfjs-layers Embedding trains there too once rnnkit is imported). This layer's
  * lookup is a tf.customGrad whose backward pass scatter-adds the incoming rows
  * into a [inputDim, outputDim] gradient with tf.scatterND (which sums duplicate
  * indices and exists on cpu, wasm, webgl and tensorflow).
