@@ -11,6 +11,14 @@ import * as path from 'path';
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
+const hasOnnxRuntime = (() => {
+  try {
+    require.resolve('onnxruntime-node');
+    return true;
+  } catch {
+    return false;
+  }
+})();
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-cli-'));
 const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--pretrained', 'none'];
 
@@ -56,6 +64,17 @@ test('train on small data with --json, then rnn-predict from arguments and from 
   const preds = s.lines.map((l) => JSON.parse(l));
   expect(preds.map((x) => x.text)).toEqual(['great', 'awful']);
   expect(Object.keys(preds[0].probabilities).sort()).toEqual(['negative', 'positive']);
+
+  // The same checkpoint through onnxruntime (exported on the fly): the same probabilities.
+  if (hasOnnxRuntime) {
+    const o = run(PREDICT, ['--model', path.join(out, 'best'), '--json', '--engine', 'onnxruntime', '--threads', '2'], 'great\nawful\n');
+    expect(o.err).toMatch(/engine onnxruntime/);
+    expect(o.code).toBe(0);
+    const ort = o.lines.map((l) => JSON.parse(l));
+    expect(ort.map((x) => x.label)).toEqual(preds.map((x) => x.label));
+    ort.forEach((x, i) => expect(Math.abs(x.probabilities.positive - preds[i].probabilities.positive)).toBeLessThan(1e-5));
+  }
+  expect(run(PREDICT, ['--model', path.join(out, 'best'), '--engine', 'tensorrt', 'x']).code).toBe(2);
 });
 
 test('the bundled default data set trains without --data (one epoch here)', () => {

@@ -8,7 +8,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { getTask, taskNames } from '../../tasks';
 import { UserError } from '../errors';
 import type { PredictIO, Task } from '../task';
@@ -21,6 +21,11 @@ function baseProgram(): Command {
     .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/sentiment/best)')
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .option('--json', 'one JSON object per line')
+    .addOption(new Option('--engine <name>', 'run the model with tfjs (default) or onnxruntime (exported to ONNX on the fly; needs the npm package onnxruntime-node)').choices(['tfjs', 'onnxruntime']))
+    .addOption(new Option('--threads <n>', 'onnxruntime: intra-op threads (default 1)').argParser((v) => {
+      if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('--threads must be a positive integer');
+      return Number(v);
+    }))
     .argument('[inputs...]', "the task's inputs (default: read standard input)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
@@ -107,6 +112,11 @@ async function main(argv: string[]): Promise<number> {
   const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
   const predictor = await task.load(ckpt);
   try {
+    if (o.engine === 'onnxruntime') {
+      const { useOnnxRuntime } = await import('../onnx/engine');
+      useOnnxRuntime(predictor, { threads: o.threads ?? 1 });
+      io.note('engine onnxruntime');
+    }
     await task.predict(predictor, io, options);
   } finally {
     predictor.dispose();

@@ -20,7 +20,8 @@ async function weightsIn(dir: string): Promise<number[][]> {
 }
 
 /** Trains `config` straight and interrupted-after-`stopAfter`-steps-then-resumed; returns both final weights (of OUT/last) and the runs' results. */
-export async function straightAndResumed(task: Task, config: Record<string, unknown>, stopAfter: number) {
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function straightAndResumed(task: Task<any, any>, config: Record<string, unknown>, stopAfter: number) {
   const a = tmp();
   const straight = await task.train({ ...config, out: a });
   const b = tmp();
