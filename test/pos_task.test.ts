@@ -11,6 +11,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import type { PredictIO } from '../src/task';
+import { vegaLiteToSvg } from '../src/report/svg';
 import { readArtifacts } from '../src/train/checkpoint';
 import { getTask } from '../tasks';
 import { PosTagger, task } from '../tasks/pos';
@@ -85,6 +86,7 @@ test('train → TaskResult with accuracy, oovAccuracy, sentenceAccuracy on dev a
   expect(r.report.some((l) => /^tag\s+precision\s+recall\s+F1\s+support$/.test(l))).toBe(true);
   expect(r.report.some((l) => /^NOUN\s/.test(l))).toBe(true);
   expect(r.figures?.[0].spec).toHaveProperty('layer');
+  expect(await vegaLiteToSvg(r.figures![0].spec)).toMatch(/^<svg[\s\S]*NOUN[\s\S]*<\/svg>\s*$/);
   expect(JSON.parse(JSON.stringify(r.summary))).toHaveProperty('speed');
   const a = readArtifacts(modelDir);
   expect(a.task).toBe('pos');
