@@ -67,6 +67,13 @@ test('gaps in the dates are noted, or filled with inserted rows under --fill', (
   expect(filled.lines).toEqual([2, 3, 0, 0, 4, 5]);
 });
 
+test('no header: a first row of numbers and dates is data, columns are numbered', () => {
+  const t = parseSeries(csv('1949-01,112', '1949-02,118', '1949-03,132'), 'h.csv');
+  expect([t.target, t.dateColumn, t.values[0]]).toEqual(['2', '1', [112, 118, 132]]);
+  expect(parseSeries(csv('5', '6'), 'n.csv').values).toEqual([[5, 6]]);
+  expect(() => parseSeries(csv('1,2', '3,4'), 'two.csv')).toThrow(/2 numeric columns \(1, 2\); name the one to forecast with --target/);
+});
+
 test('no date column: dateColumn none, or none found', () => {
   const t = parseSeries(csv('v', '3', '4', '5'), 'n.csv');
   expect(t.dateColumn).toBeNull();

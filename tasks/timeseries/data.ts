@@ -1,5 +1,6 @@
 /**
- * Reading a time series from CSV: a header row, a target column, optional feature
+ * Reading a time series from CSV: a header row (or none: a first row of numbers
+ * and dates is data, and columns are named 1, 2, ...), a target column, optional feature
  * columns and an optional date column. Dates are parsed (ISO forms: YYYY-MM,
  * YYYY-MM-DD, YYYY-MM-DD HH:MM[:SS], or anything Date.parse reads when the column
  * is named), must be strictly increasing, and their step is inferred (calendar
@@ -144,8 +145,10 @@ export function parseSeries(text: string, file: string, options: ReadOptions = {
   // Rows with their 1-based line numbers (numeric CSVs have no quoted newlines, so row i is line i + 1).
   const rows = parsed.data.map((cells, i) => ({ cells, line: i + 1 })).filter((r) => !(r.cells.length === 1 && r.cells[0].trim() === ''));
   if (!rows.length) throw new UserError(`${file}: the file is empty`);
-  const header = rows[0].cells.map((h) => h.trim());
-  const body = rows.slice(1);
+  // A first row of numbers and dates is data: the columns are then named by number (1, 2, ...).
+  const headerless = rows[0].cells.every((c) => parseDate(c, false) !== null || !Number.isNaN(parseNumber(c) ?? NaN));
+  const header = headerless ? rows[0].cells.map((_, j) => String(j + 1)) : rows[0].cells.map((h) => h.trim());
+  const body = headerless ? rows : rows.slice(1);
   if (!body.length) throw new UserError(`${file}: no data rows after the header line`);
   for (const r of body) {
     if (r.cells.length !== header.length) throw new UserError(`${file}:${r.line}: ${r.cells.length} fields, but the header has ${header.length}`);
