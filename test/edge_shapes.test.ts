@@ -5,10 +5,11 @@
  * gradient flows through the time split, where T = 1 once failed in the autodiff path).
  *  - parity: the fused path's outputs, final states and gradients (w.r.t. x and every
  *    weight) equal the autodiff path's, with the same weights;
- *  - gradients: both paths agree with centered finite differences on sampled coordinates.
+ *  - gradients: both paths agree with centered finite differences on sampled coordinates;
+ *  - the bidirectional({ layer }) wrapper: fused = autodiff at T = 1 / B = 1.
  */
 import * as tf from '@tensorflow/tfjs';
-import { RecurrentLayer, RecurrentLayerArgs, stacked } from '../layers';
+import { bidirectional, gru, lstm, RecurrentLayer, RecurrentLayerArgs, simpleRnn, stacked } from '../layers';
 import { SeededRandom } from '../layers/random';
 import { expectClose, TEST_BACKENDS, useBackend } from './helpers/backends';
 
@@ -80,6 +81,33 @@ describe.each(TEST_BACKENDS)('T = 1 and B = 1 on %s', (backend) => {
     fused.dispose();
     auto.dispose();
     expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test.each([
+    ['lstm', 1, 1],
+    ['gru', 2, 1],
+    ['simpleRnn', 1, 3],
+  ] as const)('bidirectional({ layer: %s }) B=%d T=%d: fused = autodiff (values and gradients)', (kind, B, T) => {
+    const make = (implementation: 'fused' | 'autodiff'): tf.layers.Layer => {
+      const args = { units: 3, returnSequences: true, implementation, seed: 5 };
+      const inner = kind === 'lstm' ? lstm(args) : kind === 'gru' ? gru(args) : simpleRnn(args);
+      return bidirectional({ layer: inner, mergeMode: 'concat' });
+    };
+    const x = tf.tidy(() => tf.variable(tf.randomNormal([B, T, D], 0, 1, 'float32', 8)));
+    const fused = make('fused');
+    const auto = make('autodiff');
+    tf.dispose([fused.apply(x) as tf.Tensor, auto.apply(x) as tf.Tensor]);
+    auto.setWeights(fused.getWeights());
+    const R = tf.randomNormal([B, T, 6], 0, 1, 'float32', 9);
+    const grads = (l: tf.layers.Layer) => tf.variableGrads(() => tf.sum(tf.mul(l.apply(x) as tf.Tensor, R)) as tf.Scalar, [x, ...l.trainableWeights.map((w) => w.read() as tf.Variable)]);
+    const gF = grads(fused);
+    const gA = grads(auto);
+    expectClose('loss', gF.value, gA.value, 1e-4, 1e-4);
+    expectClose('dx', gF.grads[x.name], gA.grads[x.name], 1e-5, 1e-4);
+    fused.trainableWeights.forEach((w, i) => expectClose(`d ${w.name}`, gF.grads[(w.read() as tf.Variable).name], gA.grads[(auto.trainableWeights[i].read() as tf.Variable).name], 1e-5, 1e-4));
+    tf.dispose([gF.value, gA.value, ...Object.values(gF.grads), ...Object.values(gA.grads), R, x]);
+    fused.dispose();
+    auto.dispose();
   });
 
   const fdCases = CELLS.flatMap(([name, args]) =>
