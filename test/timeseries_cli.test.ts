@@ -55,3 +55,10 @@ test('a non-numeric value is a one-line error naming the file and line (exit 1)'
   expect(r.code).toBe(1);
   expect(r.err.trim()).toBe(`rnn-train: error: ${data}:6: column 'sales': 'n/a?' is not a number`);
 });
+
+test('the task is importable as rnnkit/tasks/timeseries (CommonJS and ESM)', () => {
+  const cjs = spawnSync(process.execPath, ['-e', "const m = require('rnnkit/tasks/timeseries'); console.log(m.task.name, typeof m.TimeseriesForecaster)"], { cwd: root, encoding: 'utf8' });
+  expect(cjs.stdout.trim()).toBe('timeseries function');
+  const esm = spawnSync(process.execPath, ['--input-type=module', '-e', "import { task, TIMESERIES_DEFAULTS } from 'rnnkit/tasks/timeseries'; console.log(task.name, TIMESERIES_DEFAULTS.horizon)"], { cwd: root, encoding: 'utf8' });
+  expect(esm.stdout.trim()).toBe('timeseries 1');
+});
