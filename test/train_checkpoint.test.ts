@@ -213,3 +213,16 @@ test("optimizer slots round-trip exactly, including Adam's running β powers tha
   expect(beta(fresh, 'accBeta1')).toBe(beta(opt, 'accBeta1'));
   expect(beta(fresh, 'accBeta2')).toBe(beta(opt, 'accBeta2'));
 });
+
+test('saving a checkpoint leaks no tensors (Adam slots, EMA shadow, carried states)', async () => {
+  const out = tmpDir();
+  const spec = sumProblem();
+  const v = tf.variable(tf.tensor1d([1, -2, 3]), true, 'leak_test_v');
+  const opt: tf.Optimizer = tf.train.adam(0.01);
+  opt.applyGradients({ [v.name]: tf.tensor1d([0.1, -0.3, 1]) });
+  const extra = { ema: [tf.ones([2])], carried: { h: tf.zeros([1, 3]) } };
+  await saveCheckpoint(path.join(out, 'warm'), { model: spec.model, optimizer: opt, training: state(1), ...extra });
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await saveCheckpoint(path.join(out, 'c'), { model: spec.model, optimizer: opt, training: state(1), ...extra });
+  expect(tf.memory().numTensors).toBe(before);
+});

@@ -165,6 +165,8 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
     const opt = c.optimizer ?? null;
     const slots = opt ? await opt.getWeights() : [];
     await writeTensors(tmp, 'optimizer', slots, { className: opt?.getClassName() ?? null, scalars: opt ? optimizerScalars(opt) : {} });
+    // getWeights() makes a fresh scalar for the iteration count; the rest are the optimizer's own variables.
+    tf.dispose(slots.map((s) => s.tensor).filter((t) => !(t instanceof tf.Variable)));
     if (c.carried) await writeTensors(tmp, 'carried', Object.entries(c.carried).map(([name, tensor]) => ({ name, tensor })), {});
     if (c.ema) await writeTensors(tmp, 'ema', c.ema.map((tensor, i) => ({ name: `ema_${i}`, tensor })), {});
     writeFileAtomic(path.join(tmp, 'training.json'), JSON.stringify({ format: CHECKPOINT_FORMAT, ...c.training }, null, 1));
