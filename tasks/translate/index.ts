@@ -289,7 +289,7 @@ export const task = defineTask<TranslateOwnConfig, Translator>({
     out.forEach((t, i) => {
       if (io.json) io.write(`${JSON.stringify({ source: t.source, translation: t.translation, logProb: t.logProb })}\n`);
       else io.write(`${t.translation}\n`);
-      if (withAttention) io.note(attentionText(withAttention[i]).join('\n'));
+      if (withAttention) io.note(`attention of "${t.source}" (rows: output, columns: source):\n${attentionText(withAttention[i]).join('\n')}`);
     });
   },
 });
