@@ -4,7 +4,7 @@
  */
 import { BackendError, selectBackend } from '../backend';
 import { UserError } from '../errors';
-import { TrainingDivergedError } from '../train';
+import { TrainingDivergedError, WorkerCrashedError } from '../train';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 
@@ -16,7 +16,7 @@ export function reportError(prog: string, e: unknown): number {
     process.stderr.write(`${prog}: error: ${msg}\n`);
     return err.exitCode;
   }
-  if (err instanceof BackendError || err instanceof TrainingDivergedError) {
+  if (err instanceof BackendError || err instanceof TrainingDivergedError || err instanceof WorkerCrashedError) {
     process.stderr.write(`${prog}: error: ${msg}\n`);
     return EXIT.failure;
   }
