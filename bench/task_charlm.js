@@ -16,7 +16,7 @@
  * machine). Runs the built code (npm run build first). Asserts nothing.
  *
  *   node bench/task_charlm.js [--steps 20] [--task-defaults] [--shape '{"hidden":256}']
- *                             [--threads 1,2] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
+ *                             [--threads 1[,2]] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
  */
 const fs = require('fs');
 const os = require('os');
@@ -34,7 +34,7 @@ async function main() {
     .option('--shape <json>', 'shape overrides, e.g. {"hidden":256,"layers":2,"batchSize":32}', '{}')
     .option('--vocab <n>', 'symbols', (v) => Number(v), 65)
     .option('--data <file>', 'text for the ids (default: the bundled names)')
-    .option('--threads <list>', 'PyTorch thread counts', '1,2')
+    .option('--threads <list>', 'PyTorch thread counts (2 threads crawl on a shared machine)', '1')
     .option('--no-torch', 'skip the PyTorch rows')
     .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3')
     .option('--json', 'one JSON object per line')

@@ -347,6 +347,6 @@ export const task = defineTask<CharLmOwnConfig, CharLm>({
   train: trainCharLm,
   load: CharLm.load,
   predictOptions: GENERATE_OPTIONS,
-  predictHelp: 'Generates text: each argument (or stdin, or nothing) is a prime; the sample is streamed to stdout after it. --json: one {"prime","seed","text"} per line.',
+  predictHelp: 'Input: primes as arguments or --prime, else all of stdin, else none (a line start). Output: each prime followed by its generated text, streamed as it is produced, or with --json {"prime","seed","text"} per line.',
   predict: generateCommand,
 });
