@@ -81,3 +81,19 @@ test('the bundled default text trains with no --data (a fresh machine without ..
   expect(events.some((e) => e.event === 'note' && /data: .*data\/charlm\/names\.txt/.test(e.message))).toBe(true);
   expect(events[events.length - 1].metrics.dev.lossNats).toBeLessThan(4.1); // below a uniform guess over the vocabulary
 }, 240000);
+
+test('the language model is importable as rnnkit/tasks/charlm (CommonJS and ESM)', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-pkg-'));
+  fs.mkdirSync(path.join(dir, 'node_modules'));
+  fs.symlinkSync(root, path.join(dir, 'node_modules', 'rnnkit'), 'dir');
+  fs.writeFileSync(
+    path.join(dir, 'main.mjs'),
+    `import { task, CharLm, pickSymbol } from 'rnnkit/tasks/charlm';
+     import { createRequire } from 'module';
+     const cjs = createRequire(import.meta.url)('rnnkit/tasks/charlm');
+     console.log([task.name, typeof CharLm.load, pickSymbol([0, 3, 1], { temperature: 0 }, 0.5), cjs.task.name].join(','));`,
+  );
+  const out = spawnSync(process.execPath, ['main.mjs'], { cwd: dir, encoding: 'utf8' });
+  expect(out.stderr).toBe('');
+  expect(out.stdout.trim()).toBe('charlm,function,1,charlm');
+});
