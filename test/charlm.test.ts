@@ -120,8 +120,8 @@ describe('sampling', () => {
 describe('generation', () => {
   const config = { ...CHARLM_DEFAULTS, layers: 2, hidden: 12, embeddingDim: 6, seed: 4 };
 
-  test('the single-step API gives the fused forward pass\'s logits (states kept between steps)', () => {
-    const net = buildLmModel(config, 9);
+  test.each(['lstm', 'gru'] as const)('%s: the single-step API gives the fused forward pass\'s logits (states kept between steps)', (cell) => {
+    const net = buildLmModel({ ...config, cell }, 9);
     const ids = [2, 5, 3, 8, 1, 4, 4, 7];
     const fused = tf.tidy(() => net.forward(tf.tensor2d([ids], [1, ids.length], 'int32'), net.zeroStates(1), false).logits.arraySync());
     let states = net.zeroStates(1);
