@@ -5,6 +5,7 @@
  *
  *   dot:       score(q, k) = q · k                       (needs Dq = Dk)
  *   general:   score(q, k) = q · (k W)                   W [Dk, Dq]
+ *              (both divided by √Dq with `scale: true`)
  *   additive:  score(q, k) = v · tanh(q Wq + k Wk)       Wq [Dq, U], Wk [Dk, U], v [U]
  *   weights = softmax over source positions of the scores (padded positions get
  *             exactly 0); context = weights · values.
@@ -37,6 +38,8 @@ const SCORES: AttentionScore[] = ['dot', 'general', 'additive'];
 export interface AttentionArgs {
   /** Score function. Default 'general'. */
   score?: AttentionScore;
+  /** Divide dot/general scores by √Dq (scaled dot-product attention, Vaswani et al. 2017): keeps the softmax out of saturation when sizes are large. Default false (Luong's unscaled scores). */
+  scale?: boolean;
   /** Additive attention's hidden size U. Default: the query size. */
   units?: number;
   /** Seed of the weight initializers (a fresh one when omitted). */
@@ -81,6 +84,7 @@ export class Attention extends tf.layers.Layer {
   static className = 'rnnkit.Attention';
   readonly score: AttentionScore;
   readonly units: number;
+  readonly scale: boolean;
   readonly seed: number;
   kernel?: tf.LayerVariable; // general: W [Dk, Dq]
   queryKernel?: tf.LayerVariable; // additive: Wq [Dq, U]
@@ -92,6 +96,7 @@ export class Attention extends tf.layers.Layer {
     this.score = args.score ?? 'general';
     if (!SCORES.includes(this.score)) throw new Error(`${this.name}: score must be one of ${SCORES.join(', ')}; got '${String(this.score)}'`);
     this.units = args.units ?? 0;
+    this.scale = args.scale ?? false;
     if (!Number.isInteger(this.units) || this.units < 0) throw new Error(`${this.name}: units must be a positive integer, got ${String(args.units)}`);
     this.seed = args.seed ?? nextSeed();
   }
@@ -156,6 +161,7 @@ export class Attention extends tf.layers.Layer {
         scores = tf.reshape(plainMatMul(tf.reshape(hidden, [B * T * S, U]) as tf.Tensor2D, this.scoreVector!.read() as tf.Tensor2D), [B, T, S]);
       } else {
         scores = plainMatMul(q, tf.transpose(prepared, [0, 2, 1]) as tf.Tensor3D); // [B, T, S]
+        if (this.scale) scores = tf.mul(scores, 1 / Math.sqrt(Dq));
       }
       const weights = maskedSoftmax(scores, mask) as tf.Tensor3D;
       const context = plainMatMul(weights, values); // [B, T, Dv]
@@ -193,7 +199,7 @@ export class Attention extends tf.layers.Layer {
   }
 
   override getConfig(): tf.serialization.ConfigDict {
-    return { ...super.getConfig(), score: this.score, units: this.units, seed: this.seed };
+    return { ...super.getConfig(), score: this.score, units: this.units, scale: this.scale, seed: this.seed };
   }
 }
 tf.serialization.registerClass(Attention);

@@ -60,6 +60,10 @@ describe.each(TEST_BACKENDS)('attention on %s', (backend) => {
     const e2 = maskedSoftmax(s2, mask);
     expectClose('general weights', wg, e2, 1e-5);
     expectClose('context over separate values', cg, tf.matMul(e2, tf.mul(k, 2)), 1e-4);
+    const scaled = attention({ score: 'dot', scale: true });
+    const [, ws] = scaled.apply([q, k], { mask }) as tf.Tensor[];
+    expectClose('scaled dot weights', ws, maskedSoftmax(tf.div(scores, Math.sqrt(D)), mask), 1e-5);
+    expect(scaled.getConfig().scale).toBe(true);
   });
 
   it('additive: v·tanh(q Wq + k Wk) by hand, and a single query step [B, D] gives [B, S] weights', () => {

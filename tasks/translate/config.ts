@@ -6,6 +6,13 @@
  * dates data in a few minutes: a 1-layer bidirectional GRU encoder, a GRU decoder
  * started from the encoder's final states, Luong 'general' attention on top of the
  * decoder's whole-sequence outputs (so training runs the fused kernels in one call).
+ *
+ * Measured on Multi30k (see README, Translation): with Keras-style embeddings
+ * (uniform ±0.05), unscaled scores and lr 2e-3 the bridge and the attention
+ * saturated early (99% of the decoder's initial units at |h| > 0.99, attention
+ * scores in the hundreds, all weight on the last source token) and dev perplexity
+ * stalled at 146 after two epochs; N(0, 1) embeddings (model.ts), scores scaled by
+ * 1/√H and lr 1e-3 (below) train out of that plateau.
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { AttentionScore } from '../../layers/attention';
@@ -99,7 +106,7 @@ export const TRANSLATE_DEFAULTS: TranslateConfig = {
   epochs: 12,
   patience: 3,
   batchSize: 64,
-  lr: 2e-3,
+  lr: 1e-3,
   schedule: 'plateau',
   clipNorm: 5,
   out: 'runs/translate',
