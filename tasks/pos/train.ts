@@ -18,7 +18,7 @@ import { POS_DEFAULTS, PosTaskConfig } from './config';
 import { loadTaggedSplits, TaggedSentence } from './data';
 import { batchInputs, Encoders, splitLong, TagBatch, taggedBatches, wordChars, wordKey } from './encode';
 import { buildTagger } from './model';
-import { gloveAvailable, loadRankedGlove, RankedVectors } from './pretrained';
+import { gloveAvailable, loadGlove, WordVectors } from '../../src/data/pretrained';
 
 /** What a checkpoint carries besides the model, to predict. */
 export interface PosArtifacts {
@@ -80,7 +80,7 @@ export function evaluateTagger(model: tf.LayersModel, enc: Encoders, withChars: 
 }
 
 /** Copies pretrained vectors into the word embeddings; returns how many words had one. */
-function seedVectors(model: tf.LayersModel, vocab: Vocabulary, vectors: RankedVectors): number {
+function seedVectors(model: tf.LayersModel, vocab: Vocabulary, vectors: WordVectors): number {
   const layer = model.getLayer('word_embedding');
   const emb = layer.getWeights()[0];
   const [V, E] = emb.shape as [number, number];
@@ -115,7 +115,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   const resumed = config.resume ? (readArtifacts(config.resume) as unknown as PosArtifacts) : null;
   if (resumed && resumed.task !== 'pos') throw new UserError(`${config.resume}: this checkpoint is for task '${String(resumed.task)}', not pos`);
   const usePretrained = !resumed && (config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable()));
-  const vectors = usePretrained ? loadRankedGlove() : null;
+  const vectors = usePretrained ? loadGlove() : null;
   if (vectors) config.wordDim = vectors.dims;
   let words: Vocabulary;
   let extraWords = 0;
