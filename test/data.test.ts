@@ -178,3 +178,16 @@ describe('real data sets in ../shared/data (skipped when absent)', () => {
     expect(new Set(s.train.map((e) => e.label))).toEqual(new Set(['0', '1']));
   });
 });
+
+test('seedEmbedding copies vectors into the rows of known tokens (not padding/unknown), leaking nothing', async () => {
+  const tf = await import('@tensorflow/tfjs');
+  const { embedding } = await import('../layers');
+  const { seedEmbedding } = await import('../src/data/pretrained');
+  const layer = embedding({ inputDim: 4, outputDim: 3, embeddingsInitializer: 'zeros' });
+  layer.apply(tf.zeros([1, 1], 'int32'));
+  const vectors = { dims: 2, words: ['a', 'b'], get: (w: string) => ({ a: [1, 2], b: [3, 4], '<unk>': [9, 9] } as Record<string, number[]>)[w] };
+  const before = tf.memory().numTensors;
+  expect(seedEmbedding(layer, ['<pad>', '<unk>', 'a', 'zz'], vectors)).toBe(1);
+  expect(tf.memory().numTensors).toBe(before);
+  expect(Array.from(layer.getWeights()[0].dataSync())).toEqual([0, 0, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0]);
+});

@@ -4,6 +4,7 @@
  * ~110 MB download). Loading parses ~300 MB of JSON (a few seconds).
  */
 import * as fs from 'fs';
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';
 
 /** The package that carries the vectors. */
@@ -42,4 +43,26 @@ export function loadGlove(): WordVectors {
     words: j.words,
     get: (w) => (Object.prototype.hasOwnProperty.call(j.vectors, w) ? j.vectors[w] : undefined),
   };
+}
+
+/**
+ * Copies pretrained vectors into an embedding layer's table (row = token id), for
+ * every token of `tokens` that has one, skipping ids 0 and 1 (padding, unknown);
+ * returns how many tokens had a vector.
+ */
+export function seedEmbedding(layer: tf.layers.Layer, tokens: readonly string[], vectors: WordVectors): number {
+  const emb = layer.getWeights()[0];
+  const [V, E] = emb.shape as [number, number];
+  const values = emb.dataSync().slice();
+  let found = 0;
+  tokens.forEach((w, id) => {
+    const v = id > 1 ? vectors.get(w) : undefined;
+    if (!v) return;
+    found++;
+    for (let d = 0; d < Math.min(E, vectors.dims); d++) values[id * E + d] = v[d];
+  });
+  const table = tf.tensor2d(values, [V, E]);
+  layer.setWeights([table]);
+  table.dispose();
+  return found;
 }

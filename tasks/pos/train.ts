@@ -18,7 +18,7 @@ import { POS_DEFAULTS, PosTaskConfig } from './config';
 import { loadTaggedSplits, TaggedSentence } from './data';
 import { batchInputs, Encoders, splitLong, TagBatch, taggedBatches, wordChars, wordKey } from './encode';
 import { buildTagger } from './model';
-import { gloveAvailable, loadGlove, WordVectors } from '../../src/data/pretrained';
+import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
 
 /** What a checkpoint carries besides the model, to predict. */
 export interface PosArtifacts {
@@ -79,22 +79,6 @@ export function evaluateTagger(model: tf.LayersModel, enc: Encoders, withChars: 
   return taggingReport(gold, predicted, oov, labels);
 }
 
-/** Copies pretrained vectors into the word embeddings; returns how many words had one. */
-function seedVectors(model: tf.LayersModel, vocab: Vocabulary, vectors: WordVectors): number {
-  const layer = model.getLayer('word_embedding');
-  const emb = layer.getWeights()[0];
-  const [V, E] = emb.shape as [number, number];
-  const values = emb.dataSync().slice();
-  let found = 0;
-  vocab.tokens.forEach((w, id) => {
-    const v = id > 1 ? vectors.get(w) : undefined;
-    if (!v) return;
-    found++;
-    for (let d = 0; d < Math.min(E, vectors.dims); d++) values[id * E + d] = v[d];
-  });
-  layer.setWeights([tf.tensor2d(values, [V, E])]);
-  return found;
-}
 
 const tokenCount = (ss: { words: string[] }[]): number => ss.reduce((a, s) => a + s.words.length, 0);
 
@@ -150,7 +134,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
 
   const model = buildTagger({ ...config }, { words: words.size, chars: chars.size, tags: tags.length });
   if (vectors) {
-    counts.pretrainedWords = seedVectors(model, words, vectors);
+    counts.pretrainedWords = seedEmbedding(model.getLayer('word_embedding'), words.tokens, vectors);
     note(`pretrained embeddings: GloVe ${vectors.dims}-d for ${counts.pretrainedWords} of ${words.size} words (${extraWords} frequent GloVe words added beyond the training words)`);
   }
   const artifacts: PosArtifacts = { task: 'pos', words: words.tokens, chars: chars.tokens, tags, maxWordLen: config.maxWordLen, tagColumn: config.tagColumn, withChars, config };

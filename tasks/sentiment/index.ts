@@ -10,7 +10,7 @@ import { loadModel } from '../../src/io/fs_handler';
 import { bucketedBatches, padBatch, SequenceBatch } from '../../src/data/batching';
 import { LabeledText, loadLabeledSplits } from '../../src/data/labeled_text';
 import { vaderLexicon } from '../../src/data/lexicon';
-import { gloveAvailable, loadGlove, WordVectors } from '../../src/data/pretrained';
+import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
 import { tokenize } from '../../src/data/tokenizer';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
@@ -87,21 +87,6 @@ function withLexicon(vocab: Vocabulary, lexicon: Map<string, number> | null): Vo
   return Vocabulary.fromJSON([...vocab.tokens, ...[...lexicon.keys()].filter((w) => !have.has(w)).sort()]);
 }
 
-/** Copies pretrained vectors into the initial embeddings; returns how many words had one. */
-function seedVectors(model: tf.LayersModel, vocab: Vocabulary, vectors: WordVectors): number {
-  const emb = model.getLayer('embedding').getWeights()[0];
-  const [V, E] = emb.shape as [number, number];
-  const values = emb.dataSync().slice();
-  let found = 0;
-  vocab.tokens.forEach((w, id) => {
-    const v = id > 1 ? vectors.get(w) : undefined;
-    if (!v) return;
-    found++;
-    for (let d = 0; d < Math.min(E, vectors.dims); d++) values[id * E + d] = v[d];
-  });
-  model.getLayer('embedding').setWeights([tf.tensor2d(values, [V, E])]);
-  return found;
-}
 
 /** Polarity block: the first POLARITY_DIMS embedding dimensions of lexicon words start at valence/4 · POLARITY_SCALE. */
 const POLARITY_DIMS = 8;
@@ -158,7 +143,7 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   const vectors = usePretrained && !resumed ? loadGlove() : null;
   if (usePretrained) config.embeddingDim = 100;
   const model = buildSentimentModel(config, vocab.size, labels.length);
-  if (vectors) note(`pretrained embeddings: GloVe 100-d for ${seedVectors(model, vocab, vectors)} of ${vocab.size} words`);
+  if (vectors) note(`pretrained embeddings: GloVe 100-d for ${seedEmbedding(model.getLayer('embedding'), vocab.tokens, vectors)} of ${vocab.size} words`);
   if (lexicon && !resumed) seedPolarity(model, vocab, lexicon);
   const artifacts: SentimentArtifacts = { task: 'sentiment', vocabulary: vocab.toJSON(), labels, config };
   const evaluate = (m: tf.LayersModel, d: { seqs: number[][]; ys: number[] }): ClassificationReport =>
