@@ -7,6 +7,7 @@ import { ChildProcess, spawn, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { sentimentSlice } from './helpers/sentiment_data';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
@@ -27,15 +28,7 @@ function run(bin: string, args: string[], input?: string) {
   return { code: r.status, out: r.stdout, err: r.stderr, lines: r.stdout.trim().split('\n').filter(Boolean) };
 }
 
-/** A small TSV with the bundled data's format: 300 training lines, 60 dev, 60 test. */
-function smallData(): string {
-  const d = tmp();
-  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 301).join('\n'));
-  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(301, 361)].join('\n'));
-  fs.writeFileSync(path.join(d, 'test.tsv'), [src[0], ...src.slice(361, 421)].join('\n'));
-  return d;
-}
+const smallData = (): string => sentimentSlice(300, 60, 60);
 
 test('train on small data with --json, then rnn-predict from arguments and from stdin', () => {
   const out = tmp();

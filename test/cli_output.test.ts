@@ -8,6 +8,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { sentimentSlice } from './helpers/sentiment_data';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
@@ -20,15 +21,7 @@ function run(bin: string, args: string[], input = '') {
   return { code: r.status, out: r.stdout, err: r.stderr, lines: r.stdout.trim().split('\n').filter(Boolean) };
 }
 
-/** 200 training sentences of the bundled data set, 40 dev, 40 test. */
-function tinyData(): string {
-  const d = tmp();
-  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 201).join('\n'));
-  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(201, 241)].join('\n'));
-  fs.writeFileSync(path.join(d, 'test.tsv'), [src[0], ...src.slice(241, 281)].join('\n'));
-  return d;
-}
+const tinyData = (): string => sentimentSlice(200, 40, 40);
 
 const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
 

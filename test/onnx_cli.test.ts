@@ -18,6 +18,7 @@ import { loadModel, saveModel } from '../src/io/fs_handler';
 import { onnx } from '../src/onnx/proto';
 import { onnxInputNames, onnxRuntimeAvailable, runOnnx } from '../src/onnx';
 import { expectClose, useBackend } from './helpers/backends';
+import { sentimentSlice } from './helpers/sentiment_data';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
@@ -30,14 +31,7 @@ function run(bin: string, args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
 
-function smallData(): string {
-  const d = tmp();
-  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 121).join('\n'));
-  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(121, 151)].join('\n'));
-  fs.writeFileSync(path.join(d, 'test.tsv'), [src[0], ...src.slice(151, 181)].join('\n'));
-  return d;
-}
+const smallData = (): string => sentimentSlice(120, 30, 30);
 
 ortTest('train → rnn-export --verify → onnxruntime predicts what tfjs predicts', async () => {
   await useBackend('wasm');

@@ -10,20 +10,13 @@ import * as os from 'os';
 import * as path from 'path';
 import { taskNames } from '../tasks';
 import { chromiumUnavailable, collectPageErrors, launchChromium } from './helpers/chromium';
+import { sentimentSlice } from './helpers/sentiment_data';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-report-task-'));
 
-/** 200 training sentences of the bundled sentiment data, 40 dev, 40 test. */
-function sentimentData(): string {
-  const d = tmp();
-  const src = fs.readFileSync(path.join(root, 'data', 'sentiment', 'train.tsv'), 'utf8').split('\n');
-  fs.writeFileSync(path.join(d, 'train.tsv'), src.slice(0, 201).join('\n'));
-  fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(201, 241)].join('\n'));
-  fs.writeFileSync(path.join(d, 'test.tsv'), [src[0], ...src.slice(241, 281)].join('\n'));
-  return d;
-}
+const sentimentData = (): string => sentimentSlice(200, 40, 40);
 
 /** 72 months of a seasonal, trending series. */
 function monthlySeries(): string {
