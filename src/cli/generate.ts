@@ -8,15 +8,13 @@
  *   rnn-generate --model runs/charlm/best
  *   rnn-generate --model runs/shakespeare/best --prime "ROMEO:" --length 500 --temperature 0.7 --top-k 20
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { Command } from 'commander';
 import { getTask } from '../../tasks';
 import { UserError } from '../errors';
-import type { PredictIO } from '../task';
-import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
 import { commanderOptions } from './options';
-import { EXIT, runMain, useBackend } from './run';
+import { checkpointTask, runPredictor } from './predict';
+import { EXIT, runMain } from './run';
 
 const EXAMPLES = [
   'rnn-generate --model runs/charlm/best --length 300',
@@ -41,13 +39,6 @@ export async function program(): Promise<Command> {
   return prog;
 }
 
-async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
-}
-
 async function main(argv: string[]): Promise<number> {
   const prog = await program();
   try {
@@ -57,34 +48,9 @@ async function main(argv: string[]): Promise<number> {
     return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
   }
   const o = prog.opts();
-  const dir = o.model as string;
-  if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
-  let ckpt: string;
-  let name: unknown;
-  try {
-    ckpt = resolveCheckpoint(dir);
-    name = readArtifacts(ckpt).task;
-  } catch {
-    throw new UserError(`${dir}: not a checkpoint written by rnn-train (expected model.json, training.json and artifacts.json)`);
-  }
-  if (name !== 'charlm') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: a '${String(name)}' model, not a language model (use rnn-predict; rnn-generate needs rnn-train --task charlm)`);
-  const task = (await getTask('charlm'))!;
-  const backend = await useBackend(o.backend);
-  process.stderr.write(`rnn-generate: backend ${backend}\n`);
-  const io: PredictIO = {
-    args: prog.args,
-    readStdin,
-    write: (s) => process.stdout.write(s),
-    note: (m) => process.stderr.write(`rnn-generate: ${m}\n`),
-    json: !!o.json,
-  };
-  const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
-  const lm = await task.load(ckpt);
-  try {
-    await task.predict(lm, io, options);
-  } finally {
-    lm.dispose();
-  }
+  const { ckpt, task } = await checkpointTask(o.model as string);
+  if (task.name !== 'charlm') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: a '${task.name}' model, not a language model (use rnn-predict; rnn-generate needs rnn-train --task charlm)`);
+  await runPredictor('rnn-generate', task, ckpt, prog.args, o);
   return EXIT.ok;
 }
 

@@ -54,7 +54,7 @@ function modelArg(argv: string[]): string | undefined {
   return undefined;
 }
 
-async function readStdin(): Promise<string> {
+export async function readStdin(): Promise<string> {
   if (process.stdin.isTTY) return '';
   const chunks: Buffer[] = [];
   for await (const c of process.stdin) chunks.push(c as Buffer);
@@ -62,7 +62,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** The checkpoint directory and its task, or a user error saying what is wrong. */
-async function checkpointTask(dir: string): Promise<{ ckpt: string; task: Task }> {
+export async function checkpointTask(dir: string): Promise<{ ckpt: string; task: Task }> {
   if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
   let ckpt: string;
   let name: unknown;
@@ -75,6 +75,36 @@ async function checkpointTask(dir: string): Promise<{ ckpt: string; task: Task }
   const task = typeof name === 'string' ? await getTask(name) : undefined;
   if (!task) throw new UserError(`${path.join(ckpt, 'artifacts.json')}: task '${String(name)}' is not known to this version (tasks: ${taskNames().join(', ')})`);
   return { ckpt, task };
+}
+
+/**
+ * Loads a checkpoint's predictor and runs it on the CLI's inputs and parsed
+ * options (`--backend`, `--json`, `--engine`, `--threads` and the task's predict
+ * options); shared by rnn-predict and rnn-generate.
+ */
+export async function runPredictor(prog: string, task: Task, ckpt: string, args: string[], o: Record<string, unknown>): Promise<void> {
+  const backend = await useBackend(o.backend as string | undefined);
+  // Which backend runs, on stderr so stdout stays the predictions.
+  process.stderr.write(`${prog}: backend ${backend}\n`);
+  const io: PredictIO = {
+    args,
+    readStdin,
+    write: (s) => process.stdout.write(s),
+    note: (m) => process.stderr.write(`${prog}: ${m}\n`),
+    json: !!o.json,
+  };
+  const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
+  const predictor = await task.load(ckpt);
+  try {
+    if (o.engine === 'onnxruntime') {
+      const { useOnnxRuntime } = await import('../onnx/engine');
+      useOnnxRuntime(predictor, { threads: (o.threads as number | undefined) ?? 1 });
+      io.note('engine onnxruntime');
+    }
+    await task.predict(predictor, io, options);
+  } finally {
+    predictor.dispose();
+  }
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -98,29 +128,7 @@ async function main(argv: string[]): Promise<number> {
     const code = (e as { code?: string }).code;
     return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
   }
-  const o = prog.opts();
-  const backend = await useBackend(o.backend);
-  // Which backend runs, on stderr so stdout stays the predictions.
-  process.stderr.write(`rnn-predict: backend ${backend}\n`);
-  const io: PredictIO = {
-    args: prog.args,
-    readStdin,
-    write: (s) => process.stdout.write(s),
-    note: (m) => process.stderr.write(`rnn-predict: ${m}\n`),
-    json: !!o.json,
-  };
-  const options = Object.fromEntries(task.predictOptions.map((p) => [p.key, o[p.key]]).filter(([, v]) => v !== undefined));
-  const predictor = await task.load(ckpt);
-  try {
-    if (o.engine === 'onnxruntime') {
-      const { useOnnxRuntime } = await import('../onnx/engine');
-      useOnnxRuntime(predictor, { threads: o.threads ?? 1 });
-      io.note('engine onnxruntime');
-    }
-    await task.predict(predictor, io, options);
-  } finally {
-    predictor.dispose();
-  }
+  await runPredictor('rnn-predict', task, ckpt, prog.args, prog.opts());
   return EXIT.ok;
 }
 
