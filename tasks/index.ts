@@ -15,10 +15,10 @@ const asTask = (m: { task: unknown }): Task => m.task as Task<any, any> as Task;
 
 const REGISTRY = new Map<string, Loader>([
   ['sentiment', async () => asTask(await import('./sentiment'))],
-  ['charlm', async () => asTask(await import('./charlm'))],
-  ['timeseries', async () => asTask(await import('./timeseries'))],
   ['pos', async () => asTask(await import('./pos'))],
+  ['charlm', async () => asTask(await import('./charlm'))],
   ['translate', async () => asTask(await import('./translate'))],
+  ['timeseries', async () => asTask(await import('./timeseries'))],
 ]);
 
 /** Adds (or replaces) a task under its name. */
