@@ -21,9 +21,8 @@ import statistics
 import sys
 import time
 
+from torch_common import blas_thread_setter, emit
 
-def emit(obj):
-    print(json.dumps(obj), flush=True)
 
 
 def timed(fn, warmup, iters, min_iters, budget_s):
@@ -47,19 +46,6 @@ def timed(fn, warmup, iters, min_iters, budget_s):
     timed.cpu_ms = statistics.median(cpus)  # CPU ms of the process (all threads), median
     return statistics.median(times), min(times), n
 
-
-def blas_thread_setter():
-    """torch.set_num_threads does not reach an external OpenBLAS (Debian's torch uses
-    the system libblas, which is OpenBLAS with its own thread pool sized to the
-    machine). Returns (name, set_threads) so "1 thread" really means one thread."""
-    import ctypes
-    for lib in ("libopenblas.so.0", "libopenblas.so"):
-        try:
-            handle = ctypes.CDLL(lib)  # the copy torch already loaded, if any
-            return lib, handle.openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-    return None, None
 
 
 def main():

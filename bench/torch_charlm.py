@@ -20,20 +20,9 @@ import json
 import sys
 import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
+from torch_common import emit, set_threads
 
 
-def blas_thread_setter():
-    """Debian's torch uses the system OpenBLAS, whose pool torch.set_num_threads does not reach."""
-    import ctypes
-    for lib in ("libopenblas.so.0", "libopenblas.so"):
-        try:
-            return ctypes.CDLL(lib).openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 def main():
@@ -72,14 +61,11 @@ def main():
     def detach(state):
         return tuple(t.detach() for t in state) if isinstance(state, tuple) else state.detach()
 
-    set_blas = blas_thread_setter()
     g = torch.Generator().manual_seed(1)
     data = [torch.randint(0, V, (B, T + 1), generator=g) for _ in range(args.warmup + args.steps)]
     chars = args.steps * B * T
     for threads in [int(t) for t in args.threads.split(",") if t]:
-        torch.set_num_threads(threads)
-        if set_blas:
-            set_blas(threads)
+        set_threads(torch, threads)
         torch.manual_seed(1)
         model = CharLm()
         opt = torch.optim.Adam(model.parameters(), lr=2e-3)

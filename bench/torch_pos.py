@@ -23,20 +23,9 @@ import json
 import sys
 import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
+from torch_common import emit, set_threads
 
 
-def blas_thread_setter():
-    """Debian's torch uses the system OpenBLAS, whose pool torch.set_num_threads does not reach."""
-    import ctypes
-    for lib in ("libopenblas.so.0", "libopenblas.so"):
-        try:
-            return ctypes.CDLL(lib).openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 def main():
@@ -93,11 +82,8 @@ def main():
             torch.tensor(b["tags"], dtype=torch.long),
         ))
     tokens = sum(sum(b["lengths"]) for b in batches)
-    set_blas = blas_thread_setter()
     for threads in [int(t) for t in args.threads.split(",") if t]:
-        torch.set_num_threads(threads)
-        if set_blas:
-            set_blas(threads)
+        set_threads(torch, threads)
         torch.manual_seed(1)
         model = Tagger()
         opt = torch.optim.Adam(model.parameters(), lr=1e-3)

@@ -19,20 +19,9 @@ import json
 import sys
 import time
 
-
-def emit(obj):
-    print(json.dumps(obj), flush=True)
+from torch_common import emit, set_threads
 
 
-def blas_thread_setter():
-    """Debian's torch uses the system OpenBLAS, whose pool torch.set_num_threads does not reach."""
-    import ctypes
-    for lib in ("libopenblas.so.0", "libopenblas.so"):
-        try:
-            return ctypes.CDLL(lib).openblas_set_num_threads
-        except (OSError, AttributeError):
-            continue
-    return None
 
 
 def main():
@@ -73,11 +62,8 @@ def main():
                for b in batches]
     timed = tensors[args.warmup:]
     examples = sum(len(t[2]) for t in timed)
-    set_blas = blas_thread_setter()
     for threads in [int(t) for t in args.threads.split(",") if t]:
-        torch.set_num_threads(threads)
-        if set_blas:
-            set_blas(threads)
+        set_threads(torch, threads)
         torch.manual_seed(1)
         model = Classifier()
         opt = torch.optim.Adam(model.parameters(), lr=shape["lr"])

@@ -20,19 +20,9 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from torch_common import set_threads
 
-def set_threads(n):
-    torch.set_num_threads(n)
-    try:  # Debian's torch uses the system OpenBLAS, whose own pool set_num_threads does not reach
-        import ctypes
-        for lib in ('libopenblas.so.0', 'libopenblasp.so.0'):
-            try:
-                ctypes.CDLL(lib).openblas_set_num_threads(n)
-                break
-            except OSError:
-                pass
-    except Exception:
-        pass
+
 
 
 class Seq2Seq(nn.Module):
@@ -167,7 +157,7 @@ def main():
     tgt_in = torch.randint(4, a.tgt_vocab, (B, T))
     tgt_out = torch.randint(4, a.tgt_vocab, (B, T))
     for threads in [int(t) for t in a.threads.split(',')]:
-        set_threads(threads)
+        set_threads(torch, threads)
         for decoder in a.decoders.split(','):
             model = Seq2Seq(a, decoder)
             opt = torch.optim.Adam(model.parameters(), lr=1e-3)
