@@ -10,10 +10,10 @@
  * @returns {Promise<{records: object[], notes: string[]}>}
  * @param tf tfjs; R the built project; cases from configs.makeCases
  * @param o the bench options (threads: o.ortThreads, timing: warmup/iters/budget)
- * @param helpers { projectModel, record, timeItAsync } from run.js
+ * @param helpers { projectModel, record, timeIt } from run.js
  */
 async function runOnnxRuntime(tf, R, cases, o, log, helpers) {
-  const { projectModel, record, timeItAsync } = helpers;
+  const { projectModel, record, timeIt } = helpers;
   if (!R.onnxRuntimeAvailable()) return { records: [], notes: [`onnxruntime rows skipped: onnxruntime-node is not installed (${R.ONNXRUNTIME_INSTALL})`] };
   const records = [];
   for (const c of cases) {
@@ -34,7 +34,7 @@ async function runOnnxRuntime(tf, R, cases, o, log, helpers) {
               t.dispose();
             }
           };
-          const m = await timeItAsync(infer, o);
+          const m = await timeIt(infer, o);
           const extra = { threads, ...(c.base === 'gru' ? { resetAfter: !!o.gruResetAfter } : {}) };
           records.push(record(c, 'onnxruntime', 'onnxruntime-cpu', { inferMs: m.ms, inferMinMs: m.minMs, inferN: m.n }, extra));
         } catch (e) {

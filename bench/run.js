@@ -81,32 +81,9 @@ function cpuMsSince(c0) {
 /**
  * Warm up (the first calls compile kernels and allocate), then time n calls and
  * return the median. n = budget / (last warm-up time), clamped to [minIters, iters];
- * a single call slower than the budget is timed once.
+ * a single call slower than the budget is timed once. `fn` may be sync or async.
  */
-function timeIt(fn, o) {
-  const budgetMs = o.budget * 1000;
-  let last = 0;
-  for (let i = 0; i < Math.max(1, o.warmup); i++) {
-    const t0 = performance.now();
-    fn();
-    last = performance.now() - t0;
-    if (last > budgetMs) break;
-  }
-  const n = Math.max(last > budgetMs ? 1 : Math.max(1, o.minIters), Math.min(o.iters, Math.floor(budgetMs / Math.max(last, 1e-3))));
-  const times = [];
-  const cpus = [];
-  for (let i = 0; i < n; i++) {
-    const c0 = process.cpuUsage();
-    const t0 = performance.now();
-    fn();
-    times.push(performance.now() - t0);
-    cpus.push(cpuMsSince(c0));
-  }
-  return { ms: median(times), minMs: Math.min(...times), cpuMs: median(cpus), n };
-}
-
-/** timeIt for an async step (the data-parallel rows). */
-async function timeItAsync(fn, o) {
+async function timeIt(fn, o) {
   const budgetMs = o.budget * 1000;
   let last = 0;
   for (let i = 0; i < Math.max(1, o.warmup); i++) {
@@ -212,11 +189,11 @@ async function measureTf(tf, model, x, o) {
     y.dispose();
   };
   try {
-    const train = timeIt(trainStep, o);
+    const train = await timeIt(trainStep, o);
     const before = tf.memory();
     const profile = await tf.profile(trainStep);
     const leaked = tf.memory().numTensors - before.numTensors;
-    const inferT = timeIt(infer, o);
+    const inferT = await timeIt(infer, o);
     const peakBytes = profile.kernels.length ? profile.peakBytes : tf.memory().numBytes;
     return { train, infer: inferT, peakBytes, baseBytes: before.numBytes, leaked };
   } finally {
@@ -257,7 +234,7 @@ async function measureParallel(tf, R, c, workers, o) {
     };
     await step(); // creates Adam's slots
     const before = tf.memory().numTensors;
-    const train = await timeItAsync(step, o);
+    const train = await timeIt(step, o);
     const leaked = tf.memory().numTensors - before;
     return { train, computeMs: median(computeMs.slice(-train.n)), leaked };
   } finally {
@@ -504,7 +481,7 @@ async function main(argv = process.argv) {
   if (impls.includes('onnxruntime')) {
     if (o.onnxruntime === false) notes.push('onnxruntime rows skipped (--no-onnxruntime)');
     else {
-      const t = await require('./onnxruntime_bench').runOnnxRuntime(tf, R, cases, o, log, { projectModel, record, timeItAsync });
+      const t = await require('./onnxruntime_bench').runOnnxRuntime(tf, R, cases, o, log, { projectModel, record, timeIt });
       records.push(...t.records);
       notes.push(...t.notes);
     }
@@ -557,4 +534,4 @@ if (require.main === module) {
   });
 }
 
-module.exports = { main, makeProgram, timeIt, timeItAsync, median, formatTable, projectModel, tfjsLayersModel };
+module.exports = { main, makeProgram, timeIt, median, formatTable, projectModel, tfjsLayersModel };
