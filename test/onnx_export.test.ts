@@ -14,47 +14,20 @@
  * onnxruntime-node is a devDependency; when it is absent the onnxruntime checks
  * skip, saying how to install it (ONNXRUNTIME_NODE_INSTALL=skip npm install onnxruntime-node).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { embedding, fromTorchStates, gru, loadTorchWeights, lstm, maskedPooling, RecurrentLayer, seededDropout, simpleRnn, stacked, toTorchStates } from '../layers';
+import { embedding, fromTorchStates, gru, lstm, maskedPooling, RecurrentLayer, seededDropout, simpleRnn, stacked, toTorchStates } from '../layers';
 import { exportModel, exportRecurrentLayer, importOnnx, onnxRuntimeAvailable, runOnnx, ONNXRUNTIME_INSTALL } from '../src/onnx';
+import { layerForFixture, readTorchFixture, TorchFixture, torchFixtureFiles } from './helpers/torch_fixtures';
 import { expectClose, useBackend } from './helpers/backends';
 
-const FIXTURES = path.resolve(__dirname, '../../shared/fixtures/torch');
-const files = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort() : [];
 const HAVE_ORT = onnxRuntimeAvailable();
 if (!HAVE_ORT) console.warn(`onnxruntime-node is not installed: the onnxruntime round trips skip (install: ${ONNXRUNTIME_INSTALL})`);
 const ortTest = HAVE_ORT ? test : test.skip;
 
-interface Fixture {
-  module: string;
-  config: { input_size: number; hidden_size: number; num_layers: number; bidirectional: boolean; bias: boolean; proj_size?: number; nonlinearity?: string };
-  params: Record<string, { shape: number[]; value: number[] }>;
-  input: { x: number[][][]; h0: number[][][] | null; c0: number[][][] | null; lengths: number[] | null };
-  output: { y: number[][][]; h_n: number[][][]; c_n: number[][][] | null };
-}
 
-function layerFor(fx: Fixture): RecurrentLayer {
-  const c = fx.config;
-  const layer = stacked({
-    cell: fx.module.endsWith('LSTM') ? 'lstm' : fx.module.endsWith('GRU') ? 'gru' : 'rnn',
-    units: c.hidden_size,
-    numLayers: c.num_layers,
-    bidirectional: c.bidirectional,
-    projSize: c.proj_size ?? 0,
-    activation: (c.nonlinearity ?? 'tanh') as 'tanh' | 'relu',
-    useBias: c.bias,
-    returnSequences: true,
-    returnState: true,
-  });
-  layer.build([null, null, c.input_size]);
-  loadTorchWeights(layer, Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, v.value])));
-  return layer;
-}
 
 /** The tfjs path's y, h_n, c_n for a fixture's inputs. */
-function tfjsOutputs(layer: RecurrentLayer, fx: Fixture): Record<string, tf.Tensor> {
+function tfjsOutputs(layer: RecurrentLayer, fx: TorchFixture): Record<string, tf.Tensor> {
   return tf.tidy(() => {
     const x = tf.tensor3d(fx.input.x);
     const init = fx.input.h0 ? fromTorchStates(layer, tf.tensor3d(fx.input.h0), fx.input.c0 ? tf.tensor3d(fx.input.c0) : undefined) : undefined;
@@ -66,7 +39,7 @@ function tfjsOutputs(layer: RecurrentLayer, fx: Fixture): Record<string, tf.Tens
   });
 }
 
-function feedsFor(fx: Fixture): Record<string, tf.Tensor> {
+function feedsFor(fx: TorchFixture): Record<string, tf.Tensor> {
   const feeds: Record<string, tf.Tensor> = { x: tf.tensor3d(fx.input.x) };
   if (fx.input.lengths) feeds.lengths = tf.tensor1d(fx.input.lengths, 'int32');
   if (fx.input.h0) feeds.h0 = tf.tensor3d(fx.input.h0);
@@ -75,19 +48,19 @@ function feedsFor(fx: Fixture): Record<string, tf.Tensor> {
 }
 
 /** The configurations the standard LSTM / GRU / RNN nodes express (projected LSTMs become a Scan, which importOnnx does not read). */
-const expressible = files.filter((f) => !f.includes('proj'));
+const expressible = torchFixtureFiles.filter((f) => !f.includes('proj'));
 
 describe('torch fixtures exported to ONNX', () => {
   beforeAll(() => useBackend('wasm'));
 
   test('the fixtures are present (15 expressible, 2 with proj_size)', () => {
     expect(expressible).toHaveLength(15);
-    expect(files).toHaveLength(17);
+    expect(torchFixtureFiles).toHaveLength(17);
   });
 
   ortTest.each(expressible)('%s: onnxruntime gives the tfjs outputs within 1e-5', async (file) => {
-    const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
-    const layer = layerFor(fx);
+    const fx = readTorchFixture(file);
+    const layer = layerForFixture(fx);
     const bytes = exportRecurrentLayer(layer, { lengths: !!fx.input.lengths, initialStates: !!fx.input.h0 });
     const want = tfjsOutputs(layer, fx);
     const feeds = feedsFor(fx);
@@ -102,8 +75,8 @@ describe('torch fixtures exported to ONNX', () => {
   });
 
   test.each(expressible)('%s: imported back, the exported file gives the tfjs outputs within 1e-5', (file) => {
-    const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
-    const layer = layerFor(fx);
+    const fx = readTorchFixture(file);
+    const layer = layerForFixture(fx);
     const before = tf.memory().numTensors;
     const model = importOnnx(exportRecurrentLayer(layer, { lengths: !!fx.input.lengths, initialStates: !!fx.input.h0 }));
     const want = tfjsOutputs(layer, fx);
@@ -116,9 +89,9 @@ describe('torch fixtures exported to ONNX', () => {
     tf.dispose(layer.weights.map((w) => w.read()));
   });
 
-  ortTest.each(files.filter((f) => f.includes('proj')))('%s: a projected LSTM (a Scan of standard ops) gives the tfjs outputs within 1e-5', async (file) => {
-    const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
-    const layer = layerFor(fx);
+  ortTest.each(torchFixtureFiles.filter((f) => f.includes('proj')))('%s: a projected LSTM (a Scan of standard ops) gives the tfjs outputs within 1e-5', async (file) => {
+    const fx = readTorchFixture(file);
+    const layer = layerForFixture(fx);
     const want = tfjsOutputs(layer, fx);
     const feeds = feedsFor(fx);
     const got = await runOnnx(exportRecurrentLayer(layer), feeds);

@@ -6,59 +6,26 @@
  * The fixtures were produced by torch.nn.{RNN,LSTM,GRU}(batch_first=True) with
  * packed sequences for the `lengths` cases (see each file's `note`).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { fromTorchStates, loadTorchWeights, RecurrentLayer, shortWeightName, stacked, toTorchLayout, toTorchStates } from '../layers';
+import { fromTorchStates, shortWeightName, toTorchLayout, toTorchStates } from '../layers';
+import { layerForFixture, readTorchFixture, torchFixtureFiles } from './helpers/torch_fixtures';
 import { expectClose, TEST_BACKENDS, useBackend } from './helpers/backends';
 
-const FIXTURES = path.resolve(__dirname, '../../shared/fixtures/torch');
 
-interface Fixture {
-  name: string;
-  module: string;
-  config: { input_size: number; hidden_size: number; num_layers: number; bidirectional: boolean; bias: boolean; proj_size?: number; nonlinearity?: string };
-  params: Record<string, { shape: number[]; value: number[] }>;
-  input: { x: number[][][]; h0: number[][][] | null; c0: number[][][] | null; lengths: number[] | null };
-  loss_weights: { R: number[][][]; Rh: number[][][]; Rc: number[][][] | null };
-  output: { y: number[][][]; h_n: number[][][]; c_n: number[][][] | null; loss: number };
-  grads: Record<string, number[]>;
-}
 
-const files = fs.existsSync(FIXTURES) ? fs.readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort() : [];
 
-function layerFor(fx: Fixture, implementation: 'fused' | 'autodiff'): RecurrentLayer {
-  const kind = fx.module.endsWith('LSTM') ? 'lstm' : fx.module.endsWith('GRU') ? 'gru' : 'rnn';
-  const c = fx.config;
-  const layer = stacked({
-    cell: kind,
-    units: c.hidden_size,
-    numLayers: c.num_layers,
-    bidirectional: c.bidirectional,
-    projSize: c.proj_size ?? 0,
-    activation: (c.nonlinearity ?? 'tanh') as 'tanh' | 'relu',
-    useBias: c.bias,
-    resetAfter: true,
-    returnSequences: true,
-    returnState: true,
-    implementation,
-  });
-  layer.build([null, null, c.input_size]);
-  loadTorchWeights(layer, Object.fromEntries(Object.entries(fx.params).map(([k, v]) => [k, v.value])));
-  return layer;
-}
 
 test('all 17 PyTorch fixtures are present', () => {
-  expect(files).toHaveLength(17);
+  expect(torchFixtureFiles).toHaveLength(17);
 });
 
 describe.each(TEST_BACKENDS)('PyTorch parity on %s', (backend) => {
   beforeAll(async () => useBackend(backend));
 
   describe.each(['fused', 'autodiff'] as const)('%s path', (implementation) => {
-    test.each(files)('%s', (file) => {
-      const fx = JSON.parse(fs.readFileSync(path.join(FIXTURES, file), 'utf8')) as Fixture;
-      const layer = layerFor(fx, implementation);
+    test.each(torchFixtureFiles)('%s', (file) => {
+      const fx = readTorchFixture(file);
+      const layer = layerForFixture(fx, implementation);
       const x = tf.variable(tf.tensor3d(fx.input.x));
       const h0 = fx.input.h0 ? tf.variable(tf.tensor3d(fx.input.h0)) : null;
       const c0 = fx.input.c0 ? tf.variable(tf.tensor3d(fx.input.c0)) : null;
