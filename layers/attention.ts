@@ -26,6 +26,7 @@
  *   const [context, weights] = att.apply([decoderOutputs, encoderOutputs], { lengths }) as tf.Tensor[];
  */
 import * as tf from '@tensorflow/tfjs';
+import { plainMatMul } from './plain_matmul';
 import { glorotUniformValues } from './initializers';
 import { nextSeed } from './random';
 
@@ -49,24 +50,6 @@ export interface AttentionArgs {
   /** Whether the weights are trainable. Default true. */
   trainable?: boolean;
 }
-
-/**
- * a · b for [M, K] · [K, N] (or batched [B, M, K] · [B, K, N]) whose gradients are
- * plain products of explicit transposes (da = dy · bᵀ, db = aᵀ · dy). On wasm only
- * the untransposed BatchMatMul runs on XNNPACK; the transposed forms that
- * tf.matMul's own gradient uses are many times slower.
- */
-export const plainMatMul = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  const t = (x: tf.Tensor): tf.Tensor => tf.transpose(x, x.rank === 3 ? [0, 2, 1] : [1, 0]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sa, sb] = saved;
-      return [tf.matMul(dy as tf.Tensor2D, t(sb) as tf.Tensor2D), tf.matMul(t(sa) as tf.Tensor2D, dy as tf.Tensor2D)];
-    },
-  };
-}) as never) as <T extends tf.Tensor>(a: T, b: T) => T;
 
 /** Large negative score for masked positions: exp() of it is exactly 0 in float32. */
 const MASKED = -1e9;

@@ -31,4 +31,5 @@ export type { EmbeddingArgs } from './embedding';
 export { SeededDropout, seededDropout } from './dropout';
 export { MaskedPooling, maskedPooling } from './pooling';
 export type { PoolingMode } from './pooling';
-export { Attention, attention, maskedSoftmax, plainMatMul, type AttentionArgs, type AttentionScore } from './attention';
+export { Attention, attention, maskedSoftmax, type AttentionArgs, type AttentionScore } from './attention';
+export { plainMatMul } from './plain_matmul';

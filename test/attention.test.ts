@@ -4,7 +4,8 @@
  * plainMatMul's gradients equal tf.matMul's; the layer serializes in a model.
  */
 import * as tf from '@tensorflow/tfjs';
-import { attention, maskedSoftmax, plainMatMul } from '../layers/attention';
+import { attention, maskedSoftmax } from '../layers/attention';
+import { plainMatMul } from '../layers/plain_matmul';
 import { expectClose, TEST_BACKENDS, useBackend } from './helpers/backends';
 
 const B = 3;

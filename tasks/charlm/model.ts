@@ -18,6 +18,7 @@
  * one-hot matrix product instead of a gather/scatter.
  */
 import * as tf from '@tensorflow/tfjs';
+import { plainMatMul } from '../../layers/plain_matmul';
 import { embedding, Embedding, embeddingLookup } from '../../layers/embedding';
 import { seededDropout } from '../../layers/dropout';
 import { RecurrentLayer, stacked } from '../../layers/recurrent_layer';
@@ -26,18 +27,6 @@ import type { CharLmConfig } from './config';
 /** Vocabularies up to this size embed by one-hot matrix product (faster than gather + scatter on wasm). */
 const ONE_HOT_MAX_VOCAB = 512;
 
-/** logits = h W + b, with a backward pass that avoids transposed-operand matMuls. */
-const affine = tf.customGrad(((h: tf.Tensor2D, w: tf.Tensor2D, b: tf.Tensor1D, save: tf.GradSaveFunc) => {
-  save([h, w]);
-  return {
-    value: tf.add(tf.matMul(h, w), b),
-    gradFunc: (dy: tf.Tensor2D, [hs, ws]: tf.Tensor[]) => [
-      tf.matMul(dy, tf.transpose(ws)), // [N, H]
-      tf.matMul(tf.transpose(hs), dy), // [H, V]
-      tf.sum(dy, 0), // [V]
-    ],
-  };
-}) as never) as (h: tf.Tensor2D, w: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
 /** Rows of `table` [V, E] for flat ids [N] as a one-hot product (gradient: onehotᵀ · dy). */
 const oneHotLookup = tf.customGrad(((table: tf.Tensor2D, ids: tf.Tensor1D, save: tf.GradSaveFunc) => {
@@ -84,7 +73,7 @@ export class LmNet {
 
   private logits(h: tf.Tensor2D): tf.Tensor2D {
     const [w, b] = this.head.trainableWeights.map((v) => v.read());
-    return affine(h, w, b);
+    return tf.add(plainMatMul(h, w), b) as tf.Tensor2D; // logits = h W + b
   }
 
   private dropout(x: tf.Tensor, training: boolean): tf.Tensor {

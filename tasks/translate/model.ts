@@ -18,7 +18,8 @@
  * layers directly with explicit lengths and states.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Attention, attention, plainMatMul } from '../../layers/attention';
+import { Attention, attention } from '../../layers/attention';
+import { plainMatMul } from '../../layers/plain_matmul';
 import { embedding, Embedding } from '../../layers/embedding';
 import { seededDropout, SeededDropout } from '../../layers/dropout';
 import { nextDropoutSeed, SeededRandom } from '../../layers/random';
