@@ -16,6 +16,7 @@
  *   embedding({ inputDim: 10000, outputDim: 64, maskZero: true })  // id 0 = padding
  */
 import * as tf from '@tensorflow/tfjs';
+import { Ops } from './fused/kernel_ops';
 import { glorotUniformValues, WeightInitializer } from './initializers';
 import { nextSeed, SeededRandom } from './random';
 
@@ -54,13 +55,24 @@ export interface EmbeddingArgs {
   trainable?: boolean;
 }
 
+/** Rows ids of a float32 table [V, E] → [N, E] (no gradient): row copies on wasm and cpu (Ops.gatherRows), tf.gather elsewhere. */
+function gatherRows(table: tf.Tensor, flatIds: tf.Tensor): tf.Tensor {
+  if (table.dtype !== 'float32') return tf.gather(table, flatIds);
+  const ops = new Ops();
+  try {
+    return ops.toTensor(ops.gatherRows(table, flatIds.dataSync() as Int32Array));
+  } finally {
+    ops.dispose();
+  }
+}
+
 /** Row lookup W[ids] with a scatter-add gradient for W (ids get none). */
 export function embeddingLookup(weights: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const [V, E] = weights.shape as [number, number];
   const lookup = tf.customGrad(((w: tf.Tensor2D, idx: tf.Tensor, save: tf.GradSaveFunc) => {
     const flat = tf.reshape(tf.cast(idx, 'int32'), [-1]);
     save([flat]);
-    const value = tf.reshape(tf.gather(w, flat), [...idx.shape, E]);
+    const value = tf.reshape(gatherRows(w, flat), [...idx.shape, E]);
     return {
       value,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {

@@ -12,7 +12,8 @@
  * Call:  layer.apply(x)  or  layer.apply([x, ...initialStates])
  *        x [batch, time, features]; initial states ordered layer-major, forward before
  *        reverse, each cell's states in its own order (LSTM h then c).
- *        kwargs: { mask?: Tensor [B, T], lengths?: number[] | Tensor1D, initialState?: Tensor[], training?: boolean }
+ *        kwargs: { mask?: Tensor [B, T], lengths?: number[] | Tensor1D, initialState?: Tensor[], training?: boolean,
+ *                  projectedInput?: boolean (x is already x·kernel + bias of layer 0: see projectInput) }
  * Output: returnSequences ? [B, T, O'] : [B, O'] (the output at each sequence's last
  *        real step), where O' = O, or 2·O for mergeMode 'concat'; with returnState,
  *        [output, ...finalStates] in the same order as the initial states.
@@ -27,6 +28,7 @@ import { Implementation, RecurrentCell } from './cell';
 import { GRUCell } from './gru_cell';
 import { InitializerName, makeInitializer } from './initializers';
 import { LSTMCell } from './lstm_cell';
+import { plainMatMul } from './plain_matmul';
 import { nextDropoutSeed, nextSeed } from './random';
 import { RnnActivation, SimpleRNNCell } from './simple_rnn_cell';
 
@@ -262,6 +264,36 @@ export class RecurrentLayer extends tf.layers.Layer {
     });
   }
 
+  /** Why `projectInput` / `projectedInput` cannot be used on this layer, or null when they can. */
+  get projectionUnsupported(): string | null {
+    const a = this.args;
+    if (a.cell !== 'lstm') return `projected inputs are implemented for LSTM cells, not ${a.cell}`;
+    if (a.bidirectional) return 'projected inputs need a unidirectional layer (each direction has its own kernel)';
+    if (a.implementation !== 'fused') return "projected inputs need implementation 'fused'";
+    return null;
+  }
+
+  /**
+   * Layer 0's input projection of the rows of `table` [V, D]: table·kernel + bias
+   * [V, G·H] (differentiable in the table and both weights). For an embedding
+   * before the layer, the rows of this for the ids, applied with
+   * `{ projectedInput: true }`, give exactly the layer's result on the embedded
+   * ids, while skipping the per-position input matmul forward and backward: a
+   * large saving when V is much smaller than the number of positions (character
+   * models). Dropout between the embedding and the layer rules it out.
+   */
+  projectInput(table: tf.Tensor2D): tf.Tensor2D {
+    const why = this.projectionUnsupported;
+    if (why) throw new Error(`${this.name}: ${why}`);
+    if (!this.built) tf.dispose(this.apply(tf.zeros([1, 1, table.shape[1]])) as tf.Tensor);
+    if (table.rank !== 2 || table.shape[1] !== this.inputDim) throw new Error(`${this.name}: projectInput expects a table [rows, ${this.inputDim}], got [${table.shape.join(', ')}]`);
+    const cell = this.cells[0][0] as LSTMCell;
+    return tf.tidy(() => {
+      const z = plainMatMul(table, cell.kernel!.read() as tf.Tensor2D);
+      return (cell.bias ? tf.add(z, cell.bias.read()) : z) as tf.Tensor2D;
+    });
+  }
+
   private checkInput(shape: number[], rank: 2 | 3): void {
     const D = this.inputDim;
     const expected = rank === 3 ? `[batch, time, ${D}]` : `[batch, ${D}]`;
@@ -301,7 +333,15 @@ export class RecurrentLayer extends tf.layers.Layer {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
       const x = list[0] as tf.Tensor3D;
-      this.checkInput(x.shape, 3);
+      const projected = kwargs.projectedInput === true;
+      if (projected) {
+        const why = this.projectionUnsupported;
+        if (why) throw new Error(`${this.name}: ${why}`);
+        const G = this.cells[0][0].gates * this.args.units;
+        if (x.rank !== 3 || x.shape[2] !== G) throw new Error(`${this.name}: a projected input must be [batch, time, ${G}] (x·kernel + bias), got [${x.shape.join(', ')}]`);
+      } else {
+        this.checkInput(x.shape, 3);
+      }
       const [B, T] = x.shape;
       const given = list.length > 1 ? list.slice(1) : (kwargs.initialState as tf.Tensor[] | undefined);
       if (given) this.checkStates(given, B);
@@ -322,7 +362,7 @@ export class RecurrentLayer extends tf.layers.Layer {
         row.forEach((cell, d) => {
           const n = cell.stateSizes.length;
           const r = cell.runSequence(
-            { x: input, initialStates: init.slice(offset, offset + n), mask, reverse: d === 1 || a.reverse },
+            { x: input, initialStates: init.slice(offset, offset + n), mask, reverse: d === 1 || a.reverse, projected: projected && k === 0 },
             a.implementation,
           );
           offset += n;

@@ -137,6 +137,28 @@ describe('generation', () => {
     net.dispose();
   });
 
+  test('forward folds the embedding into the LSTM input projection when it can, with the same logits and gradients', () => {
+    const net = buildLmModel({ ...config, cell: 'lstm' }, 9);
+    const ids = tf.tensor2d(Array.from({ length: 40 }, (_, i) => (i * 5) % 9), [4, 10], 'int32');
+    expect(net.foldsEmbedding(40, true)).toBe(true);
+    expect(net.foldsEmbedding(8, true)).toBe(false); // vocabulary not small next to the positions
+    expect(buildLmModel({ ...config, cell: 'gru' }, 9).foldsEmbedding(40, true)).toBe(false);
+    const withDropout = buildLmModel({ ...config, cell: 'lstm', dropout: 0.2 }, 9);
+    expect([withDropout.foldsEmbedding(40, true), withDropout.foldsEmbedding(40, false)]).toEqual([false, true]);
+    const vars = net.model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);
+    const run = () => tf.variableGrads(() => tf.sum(tf.mul(net.forward(ids, net.zeroStates(4), true).logits, tf.randomUniform([40, 9], -1, 1, 'float32', 5))) as tf.Scalar, vars);
+    const folded = run();
+    net.foldsEmbedding = () => false;
+    const plain = run();
+    expect(folded.value.dataSync()[0]).toBeCloseTo(plain.value.dataSync()[0], 4);
+    for (const v of vars) {
+      const [a, b] = [folded.grads[v.name].dataSync(), plain.grads[v.name].dataSync()];
+      a.forEach((x, i) => expect(Math.abs(x - b[i])).toBeLessThan(1e-5));
+    }
+    tf.dispose([folded.value, plain.value, ...Object.values(folded.grads), ...Object.values(plain.grads), ids]);
+    net.dispose();
+  });
+
   test('reproducible with a seed, different with another; no tensor growth over 1,000 generated steps', () => {
     const net = buildLmModel(config, 9);
     const run = (seed: number, length: number, onSymbol?: () => void) => generateIds(net, { prime: [2, 3], length, seed, temperature: 1, banned: new Set([0, 1]), onSymbol });

@@ -46,26 +46,37 @@ function blockVector(H: number, c: number): Float32Array {
 export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResult {
   const H = w.kernel.shape[1] / 4;
   const P = w.recurrentKernel.shape[0];
-  const hasBias = w.bias !== null;
+  const projected = inp.projected === true; // x = x·kernel + bias already: kernel and bias are not inputs here
+  const hasBias = w.bias !== null && !projected;
   const hasProj = w.projKernel !== null;
-  const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : []), ...(hasProj ? [w.projKernel!] : [])];
+  if (projected && inp.x.shape[2] !== 4 * H) throw new Error(`a projected LSTM input must be [B, T, ${4 * H}] (x·kernel + bias), got [${inp.x.shape.join(', ')}]`);
+  const weights = [...(projected ? [] : [w.kernel]), w.recurrentKernel, ...(hasBias ? [w.bias!] : []), ...(hasProj ? [w.projKernel!] : [])];
   return runSequence(inp, weights, (ops, x, ws, [h0, c0], mask, needGrad) => {
     const [B, T, D] = x.shape;
     const N = T * B;
-    const [K, R] = ws as tf.Tensor2D[];
-    const b = hasBias ? ws[2] : null;
-    const Wr = hasProj ? ws[hasBias ? 3 : 2] : null;
+    const off = projected ? -1 : 0; // weight positions shift without the kernel
+    const K = projected ? null : ws[0];
+    const R = ws[1 + off];
+    const b = hasBias ? ws[2 + off] : null;
+    const Wr = hasProj ? ws[(hasBias ? 3 : 2) + off] : null;
     const order = visitOrder(T, inp.reverse);
 
     // ---- forward ----
     const scale = ops.constant(blockVector(H, 2), [4 * H]);
     const two = ops.keepConst(2);
-    const Ks = ops.mul(K, scale);
     const Rs = ops.mul(R, scale);
-    const bs = b ? ops.mul(b, scale) : null;
-    const X = ops.toTimeMajor(x); // [N, D]
-    const ZX = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks); // [N, 4H], c block doubled
-    ops.free(Ks, bs, scale);
+    const X = ops.toTimeMajor(x); // [N, D] (projected: [N, 4H])
+    let ZX: TI; // [N, 4H], c block doubled
+    if (K) {
+      const Ks = ops.mul(K, scale);
+      const bs = b ? ops.mul(b, scale) : null;
+      ZX = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks);
+      ops.free(Ks, bs);
+    } else {
+      ZX = ops.mul(X, scale);
+    }
+    ops.free(scale);
+    if (projected) ops.free(X);
     const zx = ops.splitRows(ZX, T);
     ops.free(ZX);
 
@@ -143,7 +154,7 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const cFinal = ops.mul(c, ops.keepConst(0.5));
     const saved: TI[] = [];
     if (needGrad) {
-      saved.push(X, ops.concatRows(PF), ops.concatRows(F), ops.concatRows(O), ops.concatRows(TC), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
+      saved.push(...(projected ? [] : [X]), ops.concatRows(PF), ops.concatRows(F), ops.concatRows(O), ops.concatRows(TC), ops.concatRows(Hp), ...(Wr ? [ops.concatRows(M)] : []));
       ops.freeAll([...PF, ...F, ...O, ...TC, ...M]);
       ops.freeAll(Hp.filter((t) => t !== h));
     }
@@ -153,18 +164,18 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     return {
       y,
       states: [h, cFinal],
-      saved: [...saved, K, R, ...(Wr ? [Wr] : [])],
+      saved: [...saved, ...(K ? [K] : []), R, ...(Wr ? [Wr] : [])],
       // ---- backward ----
       backward: (bops, dy, [dhT, dcT], sv) => {
         let k = 0;
-        const sX = sv[k++];
+        const sX = projected ? null : sv[k++];
         let Pf: TI = sv[k++]; // [N, 4H]
         const fA = sv[k++]; // [N, H]
         const oA = sv[k++]; // [N, H]
         const TC = sv[k++]; // [N, H]: tanh(c')
         const Hpall = sv[k++]; // [N, P]
         const Mall = Wr ? sv[k++] : null; // [N, H]
-        const sK = sv[k++];
+        const sK = projected ? null : sv[k++];
         const sR = sv[k++];
         const sWr = Wr ? sv[k++] : null;
         const bm = mask ? stepMask(bops, sv[k++], B, T) : null;
@@ -226,25 +237,31 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
         const dZall = bops.concatRows(dZ); // [N, 4H], time-major
         bops.freeAll(dZ);
 
-        // [dW; dU; db] = [X | H_prev | 1]ᵀ · dZ in one matmul.
-        const parts: TI[] = [sX, Hpall];
-        const ones = hasBias ? bops.fill([N, 1], 1) : null;
-        if (ones) parts.push(ones);
-        const XH = bops.concatCols(parts);
-        const dW = bops.matMulTN(XH, dZall);
-        bops.free(ones, XH);
-        const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, P, 1] : [D, P]);
-        bops.free(dW);
         const grads: GradOut[] = [];
-        // dX = dZ·Wᵀ, only if the engine asks for it.
         const dZt = bops.toTensor(dZall);
-        grads.push((o: Ops) => {
-          const Kt = o.transpose(sK, [1, 0]);
-          const dXtm = o.matMul(dZt, Kt);
-          return o.fromTimeMajor(dXtm, B, T);
-        });
-        grads.push(dK, dR);
-        if (hasBias) grads.push(bops.reshape(db1, [4 * H]));
+        if (projected) {
+          // x was x·kernel + bias: its gradient is dZ itself; dU = H_prevᵀ · dZ.
+          grads.push((o: Ops) => o.fromTimeMajor(dZt, B, T));
+          grads.push(bops.matMulTN(Hpall, dZall));
+        } else {
+          // [dW; dU; db] = [X | H_prev | 1]ᵀ · dZ in one matmul.
+          const parts: TI[] = [sX!, Hpall];
+          const ones = hasBias ? bops.fill([N, 1], 1) : null;
+          if (ones) parts.push(ones);
+          const XH = bops.concatCols(parts);
+          const dW = bops.matMulTN(XH, dZall);
+          bops.free(ones, XH);
+          const [dK, dR, db1] = bops.splitRowsSized(dW, hasBias ? [D, P, 1] : [D, P]);
+          bops.free(dW);
+          // dX = dZ·Wᵀ, only if the engine asks for it.
+          grads.push((o: Ops) => {
+            const Kt = o.transpose(sK!, [1, 0]);
+            const dXtm = o.matMul(dZt, Kt);
+            return o.fromTimeMajor(dXtm, B, T);
+          });
+          grads.push(dK, dR);
+          if (hasBias) grads.push(bops.reshape(db1, [4 * H]));
+        }
         if (Wr) {
           // h' = m·Wr: dWr = Σ_t m_tᵀ (mask ⊙ dh_t)
           let dHall = bops.concatRows(dHtot);

@@ -37,4 +37,12 @@ export interface SequenceInputs {
   mask: tf.Tensor2D | null;
   /** Run the time loop backwards (see file comment). */
   reverse: boolean;
+  /**
+   * x is already the input projection x·kernel + bias ([B, T, G·H], Keras gate
+   * order; LSTM only): the kernel skips its input matmul and passes the gradient
+   * of x straight through. An embedding followed by the layer can then look up
+   * rows of table·kernel + bias (RecurrentLayer.projectInput) instead of
+   * multiplying every step's embedding. Default false.
+   */
+  projected?: boolean;
 }

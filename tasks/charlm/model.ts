@@ -12,7 +12,9 @@
  * The tf.LayersModel (ids → logits from zero states) owns the weights and is what
  * checkpoints save; a loaded one gives its layers back by name.
  *
- * Speed (wasm): the output layer's backward pass and the embedding lookup are
+ * Speed (wasm): for an LSTM and a small vocabulary the embedding is folded into the
+ * first layer's input projection (rows of table·W + b are looked up: foldsEmbedding);
+ * the output layer's backward pass and the embedding lookup are
  * written with explicit transposes (tf.matMul with transposeB runs ~10× slower
  * there than transpose + matMul), and for small vocabularies the lookup is a
  * one-hot matrix product instead of a gather/scatter.
@@ -87,11 +89,30 @@ export class LmNet {
    */
   forward(ids: tf.Tensor2D, states: tf.Tensor[], training: boolean): { logits: tf.Tensor2D; states: tf.Tensor[] } {
     const [B, T] = ids.shape;
-    let x: tf.Tensor = tf.reshape(this.embed(tf.reshape(ids, [-1]) as tf.Tensor1D), [B, T, -1]); // [B, T, E]
-    x = this.dropout(x, training);
-    const [seq, ...final] = this.rnn.apply(x, { initialState: states, training }) as tf.Tensor[]; // [B, T, H]
+    const flat = tf.reshape(ids, [-1]) as tf.Tensor1D;
+    let seq: tf.Tensor;
+    let final: tf.Tensor[];
+    if (this.foldsEmbedding(B * T, training)) {
+      // Rows of (table·W + b) for the ids: the same pre-activations as x·W + b on the
+      // embedded ids, without the [B·T, E]·[E, 4H] matmul forward and backward.
+      const projected = tf.reshape(embeddingLookup(this.rnn.projectInput(this.embedding.trainableWeights[0].read() as tf.Tensor2D), flat), [B, T, -1]);
+      [seq, ...final] = this.rnn.apply(projected, { initialState: states, training, projectedInput: true }) as tf.Tensor[];
+    } else {
+      const x = this.dropout(tf.reshape(this.embed(flat), [B, T, -1]), training); // [B, T, E]
+      [seq, ...final] = this.rnn.apply(x, { initialState: states, training }) as tf.Tensor[]; // [B, T, H]
+    }
     const h = this.dropout(seq, training);
     return { logits: this.logits(tf.reshape(h, [B * T, this.hidden]) as tf.Tensor2D), states: final };
+  }
+
+  /**
+   * Whether forward() folds the embedding into the first layer's input projection
+   * (RecurrentLayer.projectInput): when no dropout sits between them and the
+   * vocabulary is small next to the positions of a batch (the V·E·4H product then
+   * costs less than the N·E·4H one it replaces).
+   */
+  foldsEmbedding(positions: number, training: boolean): boolean {
+    return !(training && this.dropoutRate > 0) && this.vocabSize * 4 <= positions && this.rnn.projectionUnsupported === null;
   }
 
   /** One symbol per row: ids [B] from `states` → logits [B, V] and the next states (no dropout). */
