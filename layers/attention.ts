@@ -16,9 +16,11 @@
  * `prepareKeys(keys)` once and `attend(query, prepared, values, mask)` per step.
  *
  * Call:  layer.apply([query, keys])  or  layer.apply([query, keys, values])
- *        (values default to the keys); kwargs: { mask?: Tensor [B, S] (1 = real
- *        source token) or [queryMask, keysMask] as tfjs passes them,
- *        lengths?: number[] | Tensor1D (source lengths) }.
+ *        (values default to the keys), or [query, keys, values, mask] with the
+ *        source mask [B, S] as a tensor input (what a tf.LayersModel needs: tfjs'
+ *        executor hands a layer only its first input's mask; see padding_mask.ts);
+ *        kwargs: { mask?: Tensor [B, S] (1 = real source token) or
+ *        [queryMask, keysMask], lengths?: number[] | Tensor1D (source lengths) }.
  * Output: [context [B, T, Dv] (or [B, Dv]), weights [B, T, S] (or [B, S])].
  *
  * Example:
@@ -86,7 +88,7 @@ export class Attention extends tf.layers.Layer {
 
   override build(inputShape: tf.Shape | tf.Shape[]): void {
     const shapes = inputShape as tf.Shape[];
-    if (!Array.isArray(shapes[0]) || shapes.length < 2) throw new Error(`${this.name}: expected inputs [query, keys] or [query, keys, values]`);
+    if (!Array.isArray(shapes[0]) || shapes.length < 2 || shapes.length > 4) throw new Error(`${this.name}: expected inputs [query, keys], [query, keys, values] or [query, keys, values, mask]`);
     const Dq = shapes[0][shapes[0].length - 1];
     const Dk = shapes[1][shapes[1].length - 1];
     if (Dq == null || Dk == null) throw new Error(`${this.name}: the feature sizes of query and keys must be known`);
@@ -170,12 +172,13 @@ export class Attention extends tf.layers.Layer {
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Kwargs): tf.Tensor[] {
     return tf.tidy(() => {
       const list = Array.isArray(inputs) ? inputs : [inputs];
-      if (list.length < 2) throw new Error(`${this.name}: expected inputs [query, keys] or [query, keys, values]`);
-      const [query, keys, values = keys] = list as [tf.Tensor, tf.Tensor3D, tf.Tensor3D?];
+      if (list.length < 2 || list.length > 4) throw new Error(`${this.name}: expected inputs [query, keys], [query, keys, values] or [query, keys, values, mask]`);
+      const [query, keys, values = keys, given] = list as [tf.Tensor, tf.Tensor3D, tf.Tensor3D?, tf.Tensor?];
       if (keys.rank !== 3 || values.rank !== 3 || keys.shape[1] !== values.shape[1]) {
         throw new Error(`${this.name}: keys and values must be [batch, source, features] with the same source length`);
       }
-      const mask = this.sourceMask(kwargs, keys.shape[0], keys.shape[1]);
+      // A mask input wins over kwargs (which then hold the query's mask, from tfjs' executor).
+      const mask = this.sourceMask(given ? { mask: given } : kwargs, keys.shape[0], keys.shape[1]);
       const { context, weights } = this.attend(query, this.prepareKeys(keys), values, mask);
       return [context, weights];
     });

@@ -33,3 +33,4 @@ export { MaskedPooling, maskedPooling } from './pooling';
 export type { PoolingMode } from './pooling';
 export { Attention, attention, maskedSoftmax, type AttentionArgs, type AttentionScore } from './attention';
 export { plainMatMul } from './plain_matmul';
+export { PaddingMask, paddingMask } from './padding_mask';

@@ -5,8 +5,8 @@
  * Each task's default model, exported to ONNX and run in onnxruntime-node, gives the
  * tfjs model's predictions within 1e-5 on a right-padded batch: sentiment (BiLSTM,
  * max pooling), POS (word + character BiLSTMs joined by RowGather), the character LM
- * (2-layer LSTM, every step) and the forecaster (LSTM + linear skip). The translator
- * (attention decoder driven step by step) is refused with an error naming its layer.
+ * (2-layer LSTM, every step), the forecaster (LSTM + linear skip) and the translator's
+ * teacher-forced graph (BiGRU encoder, bridge, GRU decoder, Luong attention, output).
  */
 import * as tf from '@tensorflow/tfjs';
 import { buildSentimentModel } from '../tasks/sentiment/model';
@@ -68,9 +68,25 @@ describe("each task's default model in onnxruntime", () => {
     await roundTrip(model, [tf.randomNormal([3, 12, 3], 0, 1, 'float32', 5)]);
   });
 
-  test('translate: the attention decoder has no ONNX form and is refused, naming the layer', () => {
+  ortTest('translate (teacher-forced graph: encoder, bridge, decoder, Luong attention, output), equal to the task\'s forward with lengths', async () => {
     const net = buildSeq2Seq({ ...TRANSLATE_DEFAULTS, seed: 1 } as never, 12, 14);
-    const model = (net as unknown as { model: tf.LayersModel }).model;
-    expect(() => exportModel(model)).toThrow(/^\S+: layer class rnnkit\.\w+ cannot be exported to ONNX/);
+    const src = padded([[4, 7, 2, 9, 3], [11, 3], [5, 6, 8]], 5);
+    const tgt = padded([[1, 5, 9, 2], [1, 13, 4], [1, 3]], 4);
+    const task = tf.tidy(() => {
+      const enc = net.encode(src, [5, 2, 3], false);
+      return net.forward(enc, tgt, [4, 3, 2], false).logits;
+    });
+    const graph = net.model.apply([src, tgt], { training: false }) as tf.Tensor;
+    expectClose('translator graph vs encode/forward with lengths', graph, task, 1e-5, 0);
+    tf.dispose([task, graph]);
+    await roundTrip(net.model, [src, tgt]);
+  });
+
+  ortTest('translate with Bahdanau (additive) attention: the graph, its fed vector an input, round trips', async () => {
+    const net = buildSeq2Seq({ ...TRANSLATE_DEFAULTS, decoder: 'bahdanau', score: 'additive', seed: 2 } as never, 12, 14);
+    expect(net.model.inputNames).toEqual(['source_ids', 'target_ids', 'decoder_feed']);
+    const src = padded([[4, 7, 2], [11, 3, 0]], 3);
+    const tgt = padded([[1, 5, 9, 2], [1, 13]], 4);
+    await roundTrip(net.model, [src, tgt, tf.randomNormal([2, 4, 2 * TRANSLATE_DEFAULTS.hidden], 0, 1, 'float32', 3)]);
   });
 });

@@ -13,12 +13,14 @@
  *   recurrent layers: padding must be trailing, as this package's batching makes it);
  *   `maskedPooling` → masked ReduceMax / ReduceSum / Div; `dense` → Gemm or MatMul + Add
  *   and its activation; `concatenate`, `add`, `flatten`, `activation`, `softmax`; the POS
- *   task's RowGather → `Gather`;
+ *   task's RowGather → `Gather`; `attention` (dot, general, additive; scaled; masked by
+ *   the keys' padding) → MatMul / Softmax, returning the context and the weights;
  *   dropout layers are the identity (inference).
  *
  * A layer the exporter does not know is an error naming it and its class.
  */
 import * as tf from '@tensorflow/tfjs';
+import { Attention } from '../../layers/attention';
 import { Embedding } from '../../layers/embedding';
 import { MaskedPooling } from '../../layers/pooling';
 import { MergeMode, RecurrentLayer } from '../../layers/recurrent_layer';
@@ -172,8 +174,13 @@ interface NodeLike {
   callArgs?: Record<string, unknown>;
 }
 
-function dimsOf(shape: (number | null)[]): (number | string)[] {
-  return shape.map((d, i) => (d == null ? (i === 0 ? 'batch' : i === 1 ? 'time' : `dim_${i}`) : d));
+/**
+ * ONNX dims of a shape: 'batch', 'time', dim_i for unknown sizes, each with `prefix`
+ * (a multi-input model's values: onnxruntime takes equal dim names for equal sizes,
+ * and its inputs' sizes are independent, e.g. source and target lengths).
+ */
+function dimsOf(shape: (number | null)[], prefix = ''): (number | string)[] {
+  return shape.map((d, i) => (d == null ? `${prefix}${i === 0 ? 'batch' : i === 1 ? 'time' : `dim_${i}`}` : d));
 }
 
 function activation(g: GraphBuilder, x: string, name: string, layerName: string): string {
@@ -224,7 +231,7 @@ export function exportModel(model: tf.LayersModel, options: ModelExportOptions =
   const names = onnxInputNames(model);
   model.inputs.forEach((input, i) => {
     const dtype = input.dtype === 'int32' || input.dtype === 'bool' ? 'int32' : 'float32';
-    values.set(input.id, { name: g.input(names[i], dtype, dimsOf(input.shape)) });
+    values.set(input.id, { name: g.input(names[i], dtype, dimsOf(input.shape, model.inputs.length > 1 ? `${names[i]}_` : '')) });
   });
   for (const layer of model.layers) {
     const nodes = (layer as unknown as { inboundNodes: NodeLike[] }).inboundNodes.filter(
@@ -240,7 +247,8 @@ export function exportModel(model: tf.LayersModel, options: ModelExportOptions =
   model.outputs.forEach((o, i) => {
     const v = values.get(o.id);
     if (!v) throw new Error(`ONNX export: model output ${i} ('${o.name}') was not produced (a layer of the model has no ONNX form)`);
-    g.output(v.name, model.outputs.length === 1 ? 'output' : `output_${i}`, 'float32', dimsOf(o.shape));
+    const name = model.outputs.length === 1 ? 'output' : `output_${i}`;
+    g.output(v.name, name, 'float32', dimsOf(o.shape, model.inputs.length > 1 ? `${name}_` : ''));
   });
   return g.encode(options.name ?? model.name, `rnnkit model '${model.name}'`, options.metadata);
 }
@@ -293,7 +301,10 @@ function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node
     const offset = g.op('Mul', [g.op('Sub', [m, g.floats(`${n}/one`, [], [1])], {}, `${n}/minus1`), g.floats(`${n}/big`, [], [1e9])], {}, `${n}/offset`);
     return [{ name: g.op('ReduceMax', [g.op('Add', [x.name, offset], {}, `${n}/shifted`)], { axes: [1], keepdims: 0 }, `${n}/max`) }];
   }
+  if (layer instanceof Attention) return emitAttention(g, layer, ins, node);
   switch (cls) {
+    case 'rnnkit.PaddingMask':
+      return [{ name: padMask(g, x.name, n).float }];
     case 'rnnkit.RowGather': // tasks/pos: out[b, t] = table[index[b, t]], row 0 = padding
       return [{ name: g.op('Gather', [x.name, ins[1].name], { axis: 0 }, `${n}/gather`), mask: padMask(g, ins[1].name, n) }];
     case 'rnnkit.SeededDropout':
@@ -328,4 +339,45 @@ function exportLayer(g: GraphBuilder, layer: tf.layers.Layer, ins: Value[], node
     default:
       throw new Error(`${n}: layer class ${cls} cannot be exported to ONNX (supported: this package's recurrent layers, embedding, maskedPooling, seededDropout; tfjs Dense, Dropout, Activation, Softmax, Concatenate, Add, Flatten)`);
   }
+}
+
+/**
+ * The attention layer (layers/attention.ts) on query [B, T, Dq] or [B, Dq], keys
+ * [B, S, Dk] and values (default the keys), with the keys' padding mask: the same
+ * arithmetic as `attend` (masked scores + (1 − m)·(−1e9), softmax, weights·values).
+ */
+function emitAttention(g: GraphBuilder, layer: Attention, ins: Value[], node: NodeLike): Value[] {
+  const n = layer.name;
+  const [q0, keys] = ins;
+  const values = ins[2] ?? keys;
+  const maskFloat = ins[3]?.name ?? keys.mask?.float; // a mask input, else the keys' padding
+  const step = node.inputTensors[0].shape.length === 2;
+  const q = step ? g.op('Unsqueeze', [q0.name, g.int64([1])], {}, `${n}/query_seq`) : q0.name; // [B, T, Dq]
+  let scores: string; // [B, T, S]
+  if (layer.score === 'additive') {
+    const [Wq, Wk, v] = [layer.queryKernel!, layer.keyKernel!, layer.scoreVector!].map((w, i) => g.weight(`${n}/${['query_kernel', 'key_kernel', 'score_vector'][i]}`, w.read()));
+    const qp = g.op('Unsqueeze', [g.op('MatMul', [q, Wq], {}, `${n}/query_proj`), g.int64([2])], {}, `${n}/query_proj4`); // [B, T, 1, U]
+    const kp = g.op('Unsqueeze', [g.op('MatMul', [keys.name, Wk], {}, `${n}/key_proj`), g.int64([1])], {}, `${n}/key_proj4`); // [B, 1, S, U]
+    const hidden = g.op('Tanh', [g.op('Add', [qp, kp], {}, `${n}/hidden_pre`)], {}, `${n}/hidden`); // [B, T, S, U]
+    scores = g.op('Squeeze', [g.op('MatMul', [hidden, v], {}, `${n}/scores4`), g.int64([3])], {}, `${n}/scores`);
+  } else {
+    const prepared = layer.score === 'general' ? g.op('MatMul', [keys.name, g.weight(`${n}/kernel`, layer.kernel!.read())], {}, `${n}/keys_proj`) : keys.name; // [B, S, Dq]
+    scores = g.op('MatMul', [q, g.op('Transpose', [prepared], { perm: [0, 2, 1] }, `${n}/keys_t`)], {}, `${n}/scores_raw`);
+    if (layer.scale) {
+      const Dq = node.inputTensors[0].shape[node.inputTensors[0].shape.length - 1] as number;
+      scores = g.op('Mul', [scores, g.floats(`${n}/scale`, [], [1 / Math.sqrt(Dq)])], {}, `${n}/scores`);
+    }
+  }
+  if (maskFloat) {
+    const m = g.op('Unsqueeze', [maskFloat, g.int64([1])], {}, `${n}/mask3`); // [B, 1, S]
+    const offset = g.op('Mul', [g.op('Sub', [g.floats(`${n}/one`, [], [1]), m], {}, `${n}/pad`), g.floats(`${n}/masked`, [], [-1e9])], {}, `${n}/offset`);
+    scores = g.op('Add', [scores, offset], {}, `${n}/scores_masked`);
+  }
+  let weights = g.op('Softmax', [scores], { axis: -1 }, `${n}/weights_seq`);
+  let context = g.op('MatMul', [weights, values.name], {}, `${n}/context_seq`); // [B, T, Dv]
+  if (step) {
+    weights = g.op('Squeeze', [weights, g.int64([1])], {}, `${n}/weights`);
+    context = g.op('Squeeze', [context, g.int64([1])], {}, `${n}/context`);
+  }
+  return [{ name: context }, { name: weights }];
 }

@@ -15,12 +15,15 @@
  *
  * All layers live in one tf.LayersModel (a symbolic graph of the teacher-forced
  * forward pass) so checkpoints save and load them; training and decoding call the
- * layers directly with explicit lengths and states.
+ * layers directly with explicit lengths and states. The embeddings mask id 0, so
+ * the graph itself (model.apply, its ONNX export) skips source and target padding
+ * exactly as `encode` / `forward` do with lengths.
  */
 import * as tf from '@tensorflow/tfjs';
 import { Attention, attention } from '../../layers/attention';
 import { plainMatMul } from '../../layers/plain_matmul';
 import { embedding, Embedding } from '../../layers/embedding';
+import { paddingMask } from '../../layers/padding_mask';
 import { seededDropout, SeededDropout } from '../../layers/dropout';
 import { nextDropoutSeed, SeededRandom } from '../../layers/random';
 import { RecurrentLayer, stacked } from '../../layers/recurrent_layer';
@@ -276,7 +279,7 @@ export function buildSeq2Seq(config: ModelConfig, srcVocab: number, tgtVocab: nu
   const inputs = [src, tgt];
   const sym = <T = tf.SymbolicTensor>(layer: tf.layers.Layer, x: tf.SymbolicTensor | tf.SymbolicTensor[]): T => layer.apply(x) as unknown as T;
 
-  let xs = sym(embedding({ inputDim: srcVocab, outputDim: E, embeddingsInitializer: 'normal', initScale: 1, seed, name: 'source_embedding' }), src);
+  let xs = sym(embedding({ inputDim: srcVocab, outputDim: E, embeddingsInitializer: 'normal', initScale: 1, maskZero: true, seed, name: 'source_embedding' }), src);
   xs = sym(seededDropout({ rate: config.dropout, name: 'source_dropout' }), xs);
   const encoder = stacked({
     cell: config.cell, units: H, numLayers: config.encoderLayers, bidirectional: true, dropout: config.encoderLayers > 1 ? config.dropout : 0,
@@ -296,7 +299,7 @@ export function buildSeq2Seq(config: ModelConfig, srcVocab: number, tgtVocab: nu
     sym(tf.layers.dense({ units: H, activation: 'tanh', name: `bridge_${i}`, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 10 + i }) }), sym(tf.layers.concatenate({ name: `bridge_concat_${i}` }), p)),
   );
 
-  let xt = sym(embedding({ inputDim: tgtVocab, outputDim: E, embeddingsInitializer: 'normal', initScale: 1, seed: seed + 3, name: 'target_embedding' }), tgt);
+  let xt = sym(embedding({ inputDim: tgtVocab, outputDim: E, embeddingsInitializer: 'normal', initScale: 1, maskZero: true, seed: seed + 3, name: 'target_embedding' }), tgt);
   xt = sym(seededDropout({ rate: config.dropout, name: 'target_dropout' }), xt);
   if (config.decoder !== 'luong') {
     // The fed vector (h~ or the context) exists only in the step loop; a model input stands for it in the graph.
@@ -305,7 +308,8 @@ export function buildSeq2Seq(config: ModelConfig, srcVocab: number, tgtVocab: nu
     xt = sym(tf.layers.concatenate({ name: 'decoder_input' }), [xt, feed]);
   }
   const h = sym(decoder, [xt, ...init]);
-  const [context] = sym<tf.SymbolicTensor[]>(attention({ score: config.score, scale: true, seed: seed + 4, name: 'attention' }), [h, memory]);
+  const srcMask = sym(paddingMask({ name: 'source_mask' }), src);
+  const [context] = sym<tf.SymbolicTensor[]>(attention({ score: config.score, scale: true, seed: seed + 4, name: 'attention' }), [h, memory, memory, srcMask]);
   let a = sym(tf.layers.concatenate({ name: 'combine_input' }), [h, context]);
   a = sym(tf.layers.dense({ units: H, activation: 'tanh', useBias: false, name: 'attention_combine', kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 5 }) }), a);
   a = sym(seededDropout({ rate: config.dropout, name: 'output_dropout' }), a);
