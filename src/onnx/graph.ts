@@ -3,7 +3,7 @@
  * float / int initializers, graph inputs and outputs, and encode the ModelProto.
  */
 import * as tf from '@tensorflow/tfjs';
-import { AttrValue, encodeModel, makeAttribute, makeTensor, makeTypedValueInfo, makeValueInfo, onnx } from './proto';
+import { AttrValue, ElemType, encodeModel, makeAttribute, makeTensor, makeTypedValueInfo, makeValueInfo, onnx } from './proto';
 
 /** Opset of the default domain the exporter writes (LSTM/GRU/RNN `layout`, Reshape `allowzero` exist from 14). */
 export const OPSET = 14;
@@ -93,7 +93,7 @@ export class GraphBuilder {
   }
 
   /** Declares `value` a graph output named `name` (through an Identity when the names differ); no dims = shape left to inference. */
-  output(value: string, name: string, dtype: 'float32' | 'int32', dims?: (number | string)[]): void {
+  output(value: string, name: string, dtype: 'float32' | 'int32' | 'int64', dims?: (number | string)[]): void {
     let v = value;
     if (v !== name) {
       if (this.used.has(name)) throw new Error(`ONNX export: output name '${name}' is taken`);
@@ -104,15 +104,15 @@ export class GraphBuilder {
     this.outputs.push(dims ? makeValueInfo(v, dtype, dims) : makeTypedValueInfo(v, dtype));
   }
 
-  /** A subgraph input (typed, no shape). */
-  typedInput(base: string, dtype: 'float32' | 'int32' = 'float32'): string {
+  /** A subgraph input (typed; no shape unless `dims` are given, e.g. [] for a Loop's scalar iteration and condition). */
+  typedInput(base: string, dtype: ElemType = 'float32', dims?: (number | string)[]): string {
     const name = this.fresh(base);
-    this.inputs.push(makeTypedValueInfo(name, dtype));
+    this.inputs.push(dims ? makeValueInfo(name, dtype, dims) : makeTypedValueInfo(name, dtype));
     return name;
   }
 
   /** A subgraph output (typed, no shape); `value` must be produced by a node of this graph. */
-  typedOutput(value: string, dtype: 'float32' | 'int32' = 'float32'): void {
+  typedOutput(value: string, dtype: ElemType = 'float32'): void {
     this.outputs.push(makeTypedValueInfo(value, dtype));
   }
 

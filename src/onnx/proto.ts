@@ -175,13 +175,17 @@ export function makeAttribute(name: string, v: AttrValue): onnx.IAttributeProto 
 }
 
 /** A graph input/output description with an element type and no shape (a subgraph's inputs and outputs). */
-export function makeTypedValueInfo(name: string, dtype: 'float32' | 'int32'): onnx.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: dtype === 'float32' ? DT.FLOAT : DT.INT32 } } };
+export function makeTypedValueInfo(name: string, dtype: ElemType): onnx.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: ELEM[dtype] } } };
 }
 
+/** Element types the exporter declares. */
+export type ElemType = 'float32' | 'int32' | 'int64' | 'bool';
+const ELEM: Record<ElemType, number> = { float32: DT.FLOAT, int32: DT.INT32, int64: DT.INT64, bool: DT.BOOL };
+
 /** A graph input/output description: element type and dims (a string is a symbolic dim). */
-export function makeValueInfo(name: string, dtype: 'float32' | 'int32' | 'int64', dims: (number | string)[]): onnx.IValueInfoProto {
-  const elemType = dtype === 'float32' ? DT.FLOAT : dtype === 'int32' ? DT.INT32 : DT.INT64;
+export function makeValueInfo(name: string, dtype: ElemType, dims: (number | string)[]): onnx.IValueInfoProto {
+  const elemType = ELEM[dtype];
   return {
     name,
     type: { tensorType: { elemType, shape: { dim: dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d })) } } },
