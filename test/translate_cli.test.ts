@@ -1,16 +1,19 @@
 /**
  * rnn-train --task translate and rnn-predict as child processes (the built dist/)
  * on a tiny parallel set: JSON summary with bleu/perplexity, the checkpoint's task,
- * one translation per input line, and one-line data errors.
+ * one translation per input line, rnn-export of the decoding graph and
+ * rnn-predict --engine onnxruntime, and one-line data errors.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onnxRuntimeAvailable } from '../src/onnx';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
+const EXPORT = path.join(root, 'bin', 'rnn-export.js');
 const SMALL = ['--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--min-freq', '1', '--beam-size', '2'];
 
 function run(bin: string, args: string[], input?: string) {
@@ -58,6 +61,32 @@ test('train on a tiny parallel set with --json, then rnn-predict from arguments 
   const s = run(PREDICT, ['--model', path.join(out, 'best'), '--json', '--beam-size', '1'], 'may 5, 2001\n\nmarch 2, 1950\n');
   expect(s.code).toBe(0);
   expect(s.lines.map((l) => JSON.parse(l).source)).toEqual(['may 5, 2001', 'march 2, 1950']);
+});
+
+const ortTest = onnxRuntimeAvailable() ? test : test.skip;
+
+ortTest('rnn-export --verify writes the decoding graph; rnn-predict --engine onnxruntime translates as tfjs does greedily', () => {
+  const best = path.join(tmp, 'run', 'best');
+  expect(fs.existsSync(path.join(best, 'model.json'))).toBe(true); // from the test above
+  const file = path.join(tmp, 'translator.onnx');
+  const e = run(EXPORT, ['--model', best, '--out', file, '--verify', '--backend', 'wasm']);
+  expect(e.code).toBe(0);
+  expect(e.out).toMatch(/^wrote .*translator\.onnx \([\d.]+ KB, ONNX opset 14, translate graph\): source_ids \[\?, \?\] -> tokens \[\?, \?\], lengths \[\?\], log_prob \[\?\]/);
+  expect(e.out).toMatch(/verified in onnxruntime-node: greedy translations of 3 sample sources identical to tfjs/);
+  const m = run(EXPORT, ['--model', best, '--out', path.join(tmp, 'forced.onnx'), '--graph', 'model', '--backend', 'wasm']);
+  expect(m.code).toBe(0);
+  expect(m.out).toMatch(/source_ids int32 \[\?, \?\], target_ids int32 \[\?, \?\] -> \[\?, \?, \d+\]/);
+
+  const input = 'may 5, 2001\nmarch 2, 1950\nthe first of june, two thousand\n';
+  const tfjs = run(PREDICT, ['--model', best, '--json', '--beam-size', '1', '--backend', 'wasm'], input);
+  const ort = run(PREDICT, ['--model', best, '--json', '--engine', 'onnxruntime', '--backend', 'wasm'], input);
+  expect(ort.code).toBe(0);
+  expect(ort.err).toMatch(/engine onnxruntime/);
+  expect(ort.err).toMatch(/onnxruntime decodes greedily \(the model's default is beam 2/);
+  const a = tfjs.lines.map((l) => JSON.parse(l));
+  const b = ort.lines.map((l) => JSON.parse(l));
+  expect(b.map((x) => x.translation)).toEqual(a.map((x) => x.translation));
+  b.forEach((x, i) => expect(Math.abs(x.logProb - a[i].logProb)).toBeLessThan(1e-3));
 });
 
 test('data errors are one line naming the file', () => {

@@ -5,6 +5,7 @@
  *
  *   rnn-export --model runs/sentiment/best --out sentiment.onnx
  *   rnn-export --model runs/sentiment/best --out sentiment.onnx --verify
+ *   rnn-export --model runs/translate/best --out translator.onnx --verify   (greedy decoding in one graph)
  *
  * The checkpoint's artifacts.json (task, vocabulary, labels, ...) goes into the file's
  * metadata_props under `rnnkit.artifacts`, so a deployment has what it needs to encode
@@ -18,14 +19,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import '../../layers';
-import '../../tasks';
+import { getTask } from '../../tasks';
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../io/fs_handler';
 import { loadTfjsLayersModel } from '../interop/tfjs_layers';
 import { exportModel, onnxInputNames } from '../onnx/export';
 import { runOnnx } from '../onnx/onnxruntime';
+import { onnx } from '../onnx/proto';
 import { EXIT, runMain, useBackend } from './run';
 
 export function program(): Command {
@@ -34,6 +36,7 @@ export function program(): Command {
     .requiredOption('--model <dir>', 'checkpoint directory written by rnn-train, or a directory with model.json')
     .requiredOption('--out <file>', 'the ONNX file to write (e.g. model.onnx)')
     .option('--verify', 'run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model')
+    .addOption(new Option('--graph <kind>', "task: the task's deployable graph where it has one (translate: greedy decoding in one graph), else the model; model: the checkpoint's tf.LayersModel as it is (translate: teacher-forced logits)").choices(['task', 'model']).default('task'))
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
@@ -63,6 +66,45 @@ function sampleInputs(model: tf.LayersModel): tf.Tensor[] {
   });
 }
 
+/** What a task predictor offers when its deployable graph is not its tf.LayersModel (the translator's decoding loop). */
+interface OnnxExporting {
+  exportOnnx(metadata: Record<string, string>): Uint8Array;
+  verifyOnnx(bytes: Uint8Array): Promise<string>;
+  dispose(): void;
+}
+
+function artifactsMetadata(dir: string): Record<string, string> {
+  const file = path.join(dir, 'artifacts.json');
+  return fs.existsSync(file) ? { 'rnnkit.artifacts': fs.readFileSync(file, 'utf8') } : {};
+}
+
+/** Exports the checkpoint's task graph when its predictor has one; false when it has not (the model is exported instead). */
+async function exportTaskGraph(dir: string, opts: { out: string; verify?: boolean }): Promise<boolean> {
+  const file = path.join(dir, 'artifacts.json');
+  if (!fs.existsSync(file)) return false;
+  const name = (JSON.parse(fs.readFileSync(file, 'utf8')) as { task?: string }).task;
+  const task = name ? await getTask(name).catch(() => undefined) : undefined;
+  if (!task) return false;
+  const predictor = (await task.load(dir)) as unknown as Partial<OnnxExporting> & { dispose(): void };
+  try {
+    if (typeof predictor.exportOnnx !== 'function') return false;
+    let bytes: Uint8Array;
+    try {
+      bytes = predictor.exportOnnx(artifactsMetadata(dir));
+    } catch (e) {
+      throw new UserError(`${dir}: ${(e as Error).message}`);
+    }
+    writeFileAtomic(opts.out, bytes);
+    const decoded = onnx.ModelProto.decode(bytes).graph!;
+    const describe = (vs: onnx.IValueInfoProto[]): string => vs.map((v) => `${v.name} [${(v.type?.tensorType?.shape?.dim ?? []).map((d) => d.dimValue ?? '?').join(', ')}]`).join(', ');
+    process.stdout.write(`wrote ${opts.out} (${(bytes.length / 1024).toFixed(1)} KB, ONNX opset 14, ${task.name} graph): ${describe(decoded.input ?? [])} -> ${describe(decoded.output ?? [])}\n`);
+    if (opts.verify) process.stdout.write(`${await predictor.verifyOnnx!(bytes)}\n`);
+    return true;
+  } finally {
+    predictor.dispose();
+  }
+}
+
 export async function main(argv: string[]): Promise<number> {
   const prog = program();
   try {
@@ -71,16 +113,15 @@ export async function main(argv: string[]): Promise<number> {
     const code = (e as { exitCode?: number }).exitCode;
     return code === 0 ? EXIT.ok : EXIT.usage;
   }
-  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string }>();
+  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model' }>();
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);
   const dir = modelDir(opts.model);
+  if (opts.graph === 'task' && (await exportTaskGraph(dir, opts))) return EXIT.ok;
   const { model, report } = await loadTfjsLayersModel(dir);
   for (const r of report.replaced) if (r.from !== 'Embedding') process.stderr.write(`rnn-export: ${r.name}: ${r.from} read as ${r.to}\n`);
   for (const k of report.kept) process.stderr.write(`rnn-export: ${k.name}: ${k.className} kept as the tfjs layer (${k.reason}); it has no ONNX export\n`);
-  const artifactsFile = path.join(dir, 'artifacts.json');
-  const metadata: Record<string, string> = {};
-  if (fs.existsSync(artifactsFile)) metadata['rnnkit.artifacts'] = fs.readFileSync(artifactsFile, 'utf8');
+  const metadata = artifactsMetadata(dir);
   let bytes: Uint8Array;
   try {
     bytes = exportModel(model, { metadata });

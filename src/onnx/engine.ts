@@ -4,8 +4,9 @@
  * SyncOnnxSession), and `useOnnxRuntime(predictor)`, which swaps a task predictor's
  * `model` for it. What `rnn-predict --engine onnxruntime` calls after `task.load(dir)`.
  *
- * Works for predictors that call `this.model.predict` (sentiment, timeseries); a
- * predictor that drives the layers step by step (charlm generation, translation) has
+ * Works for predictors that call `this.model.predict` (sentiment, POS, timeseries), and
+ * for predictors with their own `useOnnxRuntime(options)` (the translator, which runs
+ * its greedy decoding graph); charlm generation drives the layers step by step and has
  * nothing for onnxruntime to run.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -52,6 +53,17 @@ export function onnxRuntimeModel(model: tf.LayersModel, options: OnnxRuntimeOpti
  * install it), when the predictor has no such model, or when the model has no ONNX form.
  */
 export function useOnnxRuntime<T extends object>(predictor: T, options: OnnxRuntimeOptions = {}): T {
+  const own = (predictor as { useOnnxRuntime?: (o: OnnxRuntimeOptions) => unknown }).useOnnxRuntime;
+  if (typeof own === 'function') {
+    // A predictor that decodes step by step brings its own graph (the translator: greedy decoding in one ONNX Loop).
+    try {
+      own.call(predictor, options);
+    } catch (e) {
+      if (e instanceof UserError) throw e;
+      throw new UserError(`--engine onnxruntime: the model cannot be exported to ONNX (${(e as Error).message})`);
+    }
+    return predictor;
+  }
   const model = (predictor as { model?: unknown }).model;
   if (!(model instanceof tf.LayersModel)) {
     throw new UserError(`--engine onnxruntime: this task's predictor has no tf.LayersModel 'model' for onnxruntime to run (use --engine tfjs)`);

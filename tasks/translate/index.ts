@@ -284,6 +284,10 @@ export const task = defineTask<TranslateOwnConfig, Translator>({
     if (!texts.length) throw new UserError('nothing to translate: give sentences as arguments or pipe lines on stdin', 2);
     const beamSize = options.beamSize as number | undefined;
     const lengthPenalty = options.lengthPenalty as number | undefined;
+    if (translator.onnxRuntime) {
+      if (beamSize !== undefined && beamSize > 1) io.note(`beam search (--beam-size ${beamSize}) runs on tfjs; onnxruntime runs greedy decoding only`);
+      else if (beamSize === undefined && translator.config.beamSize > 1) io.note(`onnxruntime decodes greedily (the model's default is beam ${translator.config.beamSize}, which runs on tfjs: --engine tfjs)`);
+    }
     const out = translator.translate(texts, { beamSize, lengthPenalty });
     const withAttention = options.attention === true ? translator.translate(texts, { attention: true }) : null;
     out.forEach((t, i) => {

@@ -4,6 +4,7 @@
  * attention heatmap renderings (terminal text and a Vega-Lite spec).
  */
 import * as path from 'path';
+import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
@@ -12,6 +13,10 @@ import type { TranslateConfig } from './config';
 import { beamSearch, Decoded, greedyDecode } from './decode';
 import { detokenize, tokenize } from './data';
 import { Seq2Seq } from './model';
+import { exportTranslator } from './onnx';
+import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
+import { runOnnx } from '../../src/onnx/onnxruntime';
+import { SyncOnnxSession } from '../../src/onnx/sync_session';
 
 /** What a checkpoint carries besides the weights. */
 export interface TranslateArtifacts {
@@ -43,12 +48,86 @@ export interface TranslateOptions {
 }
 
 export class Translator {
+  /** Set by useOnnxRuntime(): greedy decoding runs the exported graph (onnx.ts) in onnxruntime-node. */
+  private onnx: SyncOnnxSession | null = null;
+
   constructor(
     readonly seq2seq: Seq2Seq,
     readonly srcVocab: Vocabulary,
     readonly tgtVocab: Vocabulary,
     readonly config: TranslateConfig,
   ) {}
+
+  /** The decoding limits of predictions (also those of the exported graph). */
+  get limits(): { maxLen: number; maxLenA: number; maxLenB: number } {
+    return { maxLen: this.config.maxLen * 2, maxLenA: this.config.maxLenA, maxLenB: this.config.maxLenB };
+  }
+
+  /** The translator as one ONNX graph that decodes greedily (tasks/translate/onnx.ts). */
+  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
+    return exportTranslator(this.seq2seq, { ...this.limits, metadata });
+  }
+
+  /**
+   * Runs the exported graph in onnxruntime on sample sources (ids of the vocabulary)
+   * and compares it with greedy decoding on tfjs: the line rnn-export --verify prints;
+   * throws when they differ.
+   */
+  async verifyOnnx(bytes: Uint8Array): Promise<string> {
+    const V = this.srcVocab.size;
+    const src = [[4, 9, 5, 7, 11, 6], [8, 4], [5, 10, 12, 7, 4, 9, 6, 13, 5]].map((r) => r.map((id) => 4 + (id % Math.max(1, V - 4))));
+    const want = greedyDecode(this.seq2seq, src, { ...this.limits });
+    const S = Math.max(...src.map((r) => r.length));
+    const ids = tf.tensor2d(src.map((r) => [...r, ...new Array(S - r.length).fill(0)]), undefined, 'int32');
+    const got = await runOnnx(bytes, { source_ids: ids });
+    const tokens = got.tokens.arraySync() as number[][];
+    const lengths = got.lengths.dataSync();
+    const logp = got.log_prob.dataSync();
+    tf.dispose([ids, ...Object.values(got)]);
+    let worst = 0;
+    want.forEach((w, i) => {
+      const t = tokens[i].slice(0, lengths[i]);
+      if (t.join(' ') !== w.tokens.join(' ')) throw new UserError(`onnxruntime's greedy output for sample ${i + 1} (${t.join(' ')}) differs from tfjs's (${w.tokens.join(' ')})`);
+      worst = Math.max(worst, Math.abs(logp[i] - w.logProb));
+    });
+    if (!(worst <= 1e-3)) throw new UserError(`onnxruntime's log-probabilities differ from tfjs's by ${worst}`);
+    return `verified in onnxruntime-node: greedy translations of ${src.length} sample sources identical to tfjs, max |Δ log-prob| = ${worst.toExponential(2)}`;
+  }
+
+  /**
+   * Greedy decoding from now on runs in onnxruntime-node (the exported graph, in a
+   * worker thread, synchronously); beam search and attention weights stay on tfjs.
+   * What `rnn-predict --engine onnxruntime` calls (src/onnx/engine.ts).
+   */
+  useOnnxRuntime(options: OnnxRuntimeOptions = {}): this {
+    this.onnx?.dispose();
+    this.onnx = new SyncOnnxSession(this.exportOnnx(), options);
+    return this;
+  }
+
+  /** Whether greedy decoding runs in onnxruntime. */
+  get onnxRuntime(): boolean {
+    return this.onnx !== null;
+  }
+
+  /** Greedy decoding in onnxruntime, in batches of similar length (as greedyDecode). */
+  private decodeOnnx(src: number[][]): Decoded[] {
+    const order = [...src.keys()].sort((a, b) => src[a].length - src[b].length);
+    const out: Decoded[] = new Array(src.length);
+    for (let i = 0; i < order.length; i += 64) {
+      const idx = order.slice(i, i + 64);
+      const rows = idx.map((j) => (src[j].length ? src[j] : [1])); // an empty source is one <unk>, as greedyDecode
+      const S = Math.max(...rows.map((r) => r.length));
+      const ids = tf.tensor2d(rows.map((r) => [...r, ...new Array(S - r.length).fill(0)]), [rows.length, S], 'int32');
+      const got = this.onnx!.run({ source_ids: ids });
+      const tokens = got.tokens.arraySync() as number[][];
+      const lengths = got.lengths.dataSync();
+      const logp = got.log_prob.dataSync();
+      idx.forEach((j, r) => (out[j] = { tokens: tokens[r].slice(0, lengths[r]), logProb: logp[r] }));
+      tf.dispose([ids, ...Object.values(got)]);
+    }
+    return out;
+  }
 
   static async load(dir: string): Promise<Translator> {
     const a = readArtifacts(dir) as unknown as TranslateArtifacts;
@@ -66,7 +145,8 @@ export class Translator {
   /** Decodes already-encoded sources. */
   decodeIds(src: number[][], options: TranslateOptions = {}): Decoded[] {
     const beamSize = options.beamSize ?? this.config.beamSize;
-    const common = { maxLen: this.config.maxLen * 2, maxLenA: this.config.maxLenA, maxLenB: this.config.maxLenB, batchSize: 64 };
+    if (this.onnx && !options.attention && (beamSize <= 1 || options.beamSize === undefined)) return this.decodeOnnx(src);
+    const common = { ...this.limits, batchSize: 64 };
     return beamSize <= 1 || options.attention
       ? greedyDecode(this.seq2seq, src, { ...common, attention: options.attention })
       : beamSearch(this.seq2seq, src, { ...common, beamSize, lengthPenalty: options.lengthPenalty ?? this.config.lengthPenalty });
@@ -83,6 +163,8 @@ export class Translator {
   }
 
   dispose(): void {
+    this.onnx?.dispose();
+    this.onnx = null;
     this.seq2seq.dispose();
   }
 }
