@@ -12,7 +12,9 @@ import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { saveModel } from '../src/io/fs_handler';
-import { exportRecurrentLayer, onnxRuntimeAvailable, SyncOnnxSession, useOnnxRuntime } from '../src/onnx';
+import { exportRecurrentLayer, onnxRuntimeAvailable, onnxRuntimeModel, SyncOnnxSession, useOnnxRuntime } from '../src/onnx';
+import { buildTagger } from '../tasks/pos/model';
+import { POS_DEFAULTS } from '../tasks/pos/config';
 import { lstm } from '../layers';
 import { SentimentClassifier } from '../tasks/sentiment/index';
 import { SENTIMENT_DEFAULTS } from '../tasks/sentiment/config';
@@ -39,6 +41,22 @@ ortTest('useOnnxRuntime: a sentiment checkpoint predicts the same through onnxru
   expect(got.map((g) => g.label)).toEqual(want.map((w) => w.label));
   got.forEach((g, i) => expectClose(texts[i], Object.values(g.probabilities), Object.values(want[i].probabilities), 1e-5, 0));
   tfjs.dispose();
+  ort.dispose();
+});
+
+ortTest("onnxRuntimeModel: apply() on tensors runs in onnxruntime too (POS's predictor calls apply), training apply stays tfjs", () => {
+  const model = buildTagger({ ...POS_DEFAULTS, seed: 3 }, { words: 30, chars: 20, tags: 9 });
+  const pad = (rows: number[][], T: number) => tf.tensor2d(rows.map((r) => [...r, ...new Array(T - r.length).fill(0)]), undefined, 'int32');
+  const inputs = [pad([[4, 7, 2, 9], [11, 3]], 4), pad([[1], [3, 5, 2], [7, 1], [4, 4, 6, 2], [9, 8], [2, 3, 4]], 4), pad([[1, 2, 3, 4], [5, 1]], 4)];
+  const want = model.apply(inputs, { training: false }) as tf.Tensor;
+  const ort = onnxRuntimeModel(model);
+  // Change the tfjs weights after the export: only the onnxruntime path still gives `want`.
+  model.setWeights(model.getWeights().map((w) => tf.mul(w, 0.5)));
+  const got = ort.apply(inputs) as tf.Tensor;
+  expectClose('apply through onnxruntime', got, want, 1e-5, 0);
+  const tfjs = ort.apply(inputs, { training: true }) as tf.Tensor;
+  expect(tf.max(tf.abs(tf.sub(tfjs, want))).dataSync()[0]).toBeGreaterThan(1e-3);
+  tf.dispose([want, got, tfjs, ...inputs]);
   ort.dispose();
 });
 

@@ -15,7 +15,7 @@ import { exportModel, onnxInputNames } from './export';
 import { OnnxRuntimeOptions } from './onnxruntime';
 import { SyncOnnxSession } from './sync_session';
 
-/** `model` with `predict` / `predictOnBatch` run by onnxruntime-node; everything else is the tfjs model. */
+/** `model` with `predict` / `predictOnBatch` (and `apply` on tensors, not training) run by onnxruntime-node; everything else is the tfjs model. */
 export function onnxRuntimeModel(model: tf.LayersModel, options: OnnxRuntimeOptions = {}): tf.LayersModel {
   let bytes: Uint8Array;
   try {
@@ -33,9 +33,16 @@ export function onnxRuntimeModel(model: tf.LayersModel, options: OnnxRuntimeOpti
     const list = outNames.map((n) => outs[n]);
     return list.length === 1 ? list[0] : list;
   };
+  // apply() on tensors (not symbolic inputs) is inference too: predictors call it to skip predict's batching (POS).
+  const apply = (x: tf.Tensor | tf.Tensor[] | tf.SymbolicTensor | tf.SymbolicTensor[], kwargs?: Record<string, unknown>): unknown => {
+    const first = Array.isArray(x) ? x[0] : x;
+    if (first instanceof tf.Tensor && kwargs?.training !== true) return predict(x as tf.Tensor | tf.Tensor[]);
+    return model.apply(x as tf.Tensor, kwargs);
+  };
   return new Proxy(model, {
     get(target, prop, receiver) {
       if (prop === 'predict' || prop === 'predictOnBatch') return predict;
+      if (prop === 'apply') return apply;
       if (prop === 'dispose') {
         return () => {
           session.dispose();
