@@ -57,8 +57,9 @@ export interface EmbeddingArgs {
 
 /** Rows ids of a float32 table [V, E] → [N, E] (no gradient): row copies on wasm and cpu (Ops.gatherRows), tf.gather elsewhere. */
 function gatherRows(table: tf.Tensor, flatIds: tf.Tensor): tf.Tensor {
-  if (table.dtype !== 'float32') return tf.gather(table, flatIds);
   const ops = new Ops();
+  // Elsewhere (webgl, tensorflow) tf.gather, without reading the ids back to JavaScript.
+  if (table.dtype !== 'float32' || !ops.direct) return tf.gather(table, flatIds);
   try {
     return ops.toTensor(ops.gatherRows(table, flatIds.dataSync() as Int32Array));
   } finally {
