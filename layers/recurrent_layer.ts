@@ -267,15 +267,15 @@ export class RecurrentLayer extends tf.layers.Layer {
   /** Why `projectInput` / `projectedInput` cannot be used on this layer, or null when they can. */
   get projectionUnsupported(): string | null {
     const a = this.args;
-    if (a.cell !== 'lstm') return `projected inputs are implemented for LSTM cells, not ${a.cell}`;
+    if (a.cell === 'rnn') return 'projected inputs are implemented for LSTM and GRU cells, not rnn';
     if (a.bidirectional) return 'projected inputs need a unidirectional layer (each direction has its own kernel)';
     if (a.implementation !== 'fused') return "projected inputs need implementation 'fused'";
     return null;
   }
 
   /**
-   * Layer 0's input projection of the rows of `table` [V, D]: table·kernel + bias
-   * [V, G·H] (differentiable in the table and both weights). For an embedding
+   * Layer 0's input projection of the rows of `table` [V, D]: table·kernel + input
+   * bias [V, G·H] (LSTM and GRU; differentiable in the table and both weights). For an embedding
    * before the layer, the rows of this for the ids, applied with
    * `{ projectedInput: true }`, give exactly the layer's result on the embedded
    * ids, while skipping the per-position input matmul forward and backward: a
@@ -287,10 +287,13 @@ export class RecurrentLayer extends tf.layers.Layer {
     if (why) throw new Error(`${this.name}: ${why}`);
     if (!this.built) tf.dispose(this.apply(tf.zeros([1, 1, table.shape[1]])) as tf.Tensor);
     if (table.rank !== 2 || table.shape[1] !== this.inputDim) throw new Error(`${this.name}: projectInput expects a table [rows, ${this.inputDim}], got [${table.shape.join(', ')}]`);
-    const cell = this.cells[0][0] as LSTMCell;
+    const cell = this.cells[0][0];
     return tf.tidy(() => {
       const z = plainMatMul(table, cell.kernel!.read() as tf.Tensor2D);
-      return (cell.bias ? tf.add(z, cell.bias.read()) : z) as tf.Tensor2D;
+      if (!cell.bias) return z;
+      const b = cell.bias.read();
+      // A GRU with resetAfter has [input bias; recurrent bias]: the input row belongs to the projection.
+      return tf.add(z, b.rank === 2 ? tf.squeeze(tf.slice(b, [0, 0], [1, -1]), [0]) : b) as tf.Tensor2D;
     });
   }
 

@@ -137,12 +137,12 @@ describe('generation', () => {
     net.dispose();
   });
 
-  test('forward folds the embedding into the LSTM input projection when it can, with the same logits and gradients', () => {
-    const net = buildLmModel({ ...config, cell: 'lstm' }, 9);
+  test.each(['lstm', 'gru'] as const)('%s: forward folds the embedding into the input projection when it can, with the same logits and gradients', (cell) => {
+    const net = buildLmModel({ ...config, cell }, 9);
     const ids = tf.tensor2d(Array.from({ length: 40 }, (_, i) => (i * 5) % 9), [4, 10], 'int32');
     expect(net.foldsEmbedding(40, true)).toBe(true);
     expect(net.foldsEmbedding(8, true)).toBe(false); // vocabulary not small next to the positions
-    expect(buildLmModel({ ...config, cell: 'gru' }, 9).foldsEmbedding(40, true)).toBe(false);
+    expect(buildLmModel({ ...config, cell: 'rnn' }, 9).foldsEmbedding(40, true)).toBe(false);
     const withDropout = buildLmModel({ ...config, cell: 'lstm', dropout: 0.2 }, 9);
     expect([withDropout.foldsEmbedding(40, true), withDropout.foldsEmbedding(40, false)]).toEqual([false, true]);
     const vars = net.model.trainableWeights.map((w) => (w as unknown as { val: tf.Variable }).val);

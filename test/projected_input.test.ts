@@ -1,13 +1,13 @@
 /**
- * Folding an embedding into an LSTM's input projection (RecurrentLayer.projectInput
+ * Folding an embedding into an LSTM's or GRU's input projection (RecurrentLayer.projectInput
  * + `projectedInput: true`, layers/fused/lstm.ts) gives the layer's own result on
  * the embedded ids: outputs, final states and the gradients of every weight, the
- * embedding table and the initial states, stacked and projected (projSize), with
- * lengths, on cpu and wasm and in the engine mode. Also the row gather behind
+ * embedding table and the initial states, stacked, projected (projSize), GRUs of
+ * both reset conventions and without bias, with lengths, on cpu and wasm and in the engine mode. Also the row gather behind
  * embeddingLookup (Ops.gatherRows): equal to tf.gather, range-checked, leak-free.
  */
 import * as tf from '@tensorflow/tfjs';
-import { embeddingLookup, gru, lstm, stacked } from '../layers';
+import { embeddingLookup, gru, lstm, simpleRnn, stacked } from '../layers';
 import { setFusedEngineMode } from '../layers/fused/kernel_ops';
 import type { RecurrentLayer } from '../layers/recurrent_layer';
 import { expectClose, TEST_BACKENDS, useBackend } from './helpers/backends';
@@ -32,6 +32,9 @@ const CASES: Case[] = [
   { name: 'LSTM', layer: () => lstm({ units: H, returnSequences: true, returnState: true, seed: 3 }) },
   { name: '2-layer LSTM with lengths', layer: () => stacked({ cell: 'lstm', units: H, numLayers: 2, returnSequences: true, returnState: true, seed: 4 }), lengths: LENGTHS },
   { name: 'LSTM with projSize, reversed', layer: () => stacked({ cell: 'lstm', units: H, projSize: 3, reverse: true, returnSequences: true, returnState: true, seed: 5 }), lengths: LENGTHS },
+  { name: 'GRU (resetAfter, [2, 3H] bias)', layer: () => gru({ units: H, returnSequences: true, returnState: true, seed: 6 }) },
+  { name: '2-layer GRU resetAfter false, with lengths', layer: () => stacked({ cell: 'gru', units: H, numLayers: 2, resetAfter: false, returnSequences: true, returnState: true, seed: 7 }), lengths: LENGTHS },
+  { name: 'GRU without bias, reversed', layer: () => stacked({ cell: 'gru', units: H, useBias: false, reverse: true, returnSequences: true, returnState: true, seed: 8 }), lengths: LENGTHS },
 ];
 
 /** Σ y⊙R + Σ states⊙R_k for fixed random R: every output and state matters. */
@@ -82,12 +85,12 @@ describe('projected input: what cannot use it says so', () => {
   beforeAll(() => useBackend('cpu'));
   const table = (): tf.Tensor2D => tf.ones([V, E]) as tf.Tensor2D;
 
-  test('GRU, bidirectional and autodiff layers refuse, naming the layer', () => {
-    expect(() => gru({ units: H, name: 'g' }).projectInput(table())).toThrow(/^g: projected inputs are implemented for LSTM cells, not gru$/);
+  test('SimpleRNN, bidirectional and autodiff layers refuse, naming the layer', () => {
+    expect(() => simpleRnn({ units: H, name: 'g' }).projectInput(table())).toThrow(/^g: projected inputs are implemented for LSTM and GRU cells, not rnn$/);
     expect(() => stacked({ cell: 'lstm', units: H, bidirectional: true, name: 'bi' }).projectInput(table())).toThrow(/^bi: projected inputs need a unidirectional layer/);
     expect(() => lstm({ units: H, implementation: 'autodiff', name: 'ad' }).projectInput(table())).toThrow(/^ad: projected inputs need implementation 'fused'/);
-    const g = gru({ units: H, name: 'g2' });
-    expect(() => g.apply(tf.zeros([1, 2, 3 * H]), { projectedInput: true })).toThrow(/^g2: projected inputs are implemented for LSTM cells/);
+    const g = simpleRnn({ units: H, name: 'g2' });
+    expect(() => g.apply(tf.zeros([1, 2, H]), { projectedInput: true })).toThrow(/^g2: projected inputs are implemented for LSTM and GRU cells/);
   });
 
   test('a projected input of the wrong width, or a table of the wrong width, is an error naming the sizes', () => {

@@ -31,16 +31,21 @@ export interface GRUWeights {
 
 export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult {
   const H = w.kernel.shape[1] / 3;
-  const hasBias = w.bias !== null;
   const resetAfter = w.resetAfter;
+  // projected: x = x·kernel + input bias already; the kernel is not an input, nor a resetBefore bias (all on the input side).
+  const projected = inp.projected === true;
+  if (projected && inp.x.shape[2] !== 3 * H) throw new Error(`a projected GRU input must be [B, T, ${3 * H}] (x·kernel + input bias), got [${inp.x.shape.join(', ')}]`);
+  const hasBias = w.bias !== null && !(projected && !resetAfter);
   if (w.bias && resetAfter && (w.bias.rank !== 2 || w.bias.shape[0] !== 2)) throw new Error('GRU with resetAfter needs a [2, 3H] bias');
   if (w.bias && !resetAfter && w.bias.rank !== 1) throw new Error('GRU without resetAfter needs a [3H] bias');
-  const weights = [w.kernel, w.recurrentKernel, ...(hasBias ? [w.bias!] : [])];
+  const weights = [...(projected ? [] : [w.kernel]), w.recurrentKernel, ...(hasBias ? [w.bias!] : [])];
   return runSequence(inp, weights, (ops, x, ws, [h0], mask, needGrad) => {
     const [B, T, D] = x.shape;
     const N = T * B;
-    const [K, R] = ws;
-    const bias = hasBias ? ws[2] : null;
+    const off = projected ? -1 : 0;
+    const K = projected ? null : ws[0];
+    const R = ws[1 + off];
+    const bias = hasBias ? ws[2 + off] : null;
     const order = visitOrder(T, inp.reverse);
     const one = ops.keepConst(1);
 
@@ -59,11 +64,17 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
         bIn = bias;
       }
     }
-    const X = ops.toTimeMajor(x); // [N, D]
-    const Ks = ops.mul(K, scale);
-    const bInS = bIn ? ops.mul(bIn, scale) : null;
-    const XZ = bInS ? ops.matMulBias(X, Ks, bInS) : ops.matMul(X, Ks); // [N, 3H]
-    ops.free(Ks, bInS);
+    const X = ops.toTimeMajor(x); // [N, D] (projected: [N, 3H])
+    let XZ: TI; // [N, 3H], candidate columns doubled
+    if (K) {
+      const Ks = ops.mul(K, scale);
+      const bInS = bIn ? ops.mul(bIn, scale) : null;
+      XZ = bInS ? ops.matMulBias(X, Ks, bInS) : ops.matMul(X, Ks);
+      ops.free(Ks, bInS);
+    } else {
+      XZ = ops.mul(X, scale);
+      ops.free(X);
+    }
     const [XZzr, XZh] = ops.splitColsSized(XZ, [2 * H, H]);
     ops.free(XZ);
     const xzr = ops.splitRows(XZzr, T);
@@ -143,7 +154,7 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
     const y = ops.stackTime(Y);
     const saved: TI[] = [];
     if (needGrad) {
-      saved.push(X, ops.concatRows(Z), ops.concatRows(Rg), ops.concatRows(Nn), ops.concatRows(Hp));
+      saved.push(...(projected ? [] : [X]), ops.concatRows(Z), ops.concatRows(Rg), ops.concatRows(Nn), ops.concatRows(Hp));
       if (resetAfter) saved.push(ops.concatRows(Hzh));
       ops.freeAll([...Z, ...Rg, ...Nn, ...Hzh, ...Hp.filter((t) => t !== h)]);
     }
@@ -153,17 +164,17 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
     return {
       y,
       states: [h],
-      saved: [...saved, K, R],
+      saved: [...saved, ...(K ? [K] : []), R],
       // ---- backward ----
       backward: (bops, dy, [dhT], sv) => {
         let k = 0;
-        const sX = sv[k++];
+        const sX = projected ? null : sv[k++];
         const Zall = sv[k++];
         const Rall = sv[k++];
         const Nall = sv[k++];
         const HPall = sv[k++];
         const HZH2 = resetAfter ? sv[k++] : null; // 2·(h·U_h + b'_h)
-        const sK = sv[k++];
+        const sK = projected ? null : sv[k++];
         const sR = sv[k++];
         const bm = mask ? stepMask(bops, sv[k++], B, T) : null;
         const c1 = bops.keepConst(1);
@@ -234,11 +245,13 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
             if (ones) bops.free(g);
             return parts;
           };
-          const [dK, dbIn] = wg(sX, dXZall, D);
+          // Projected: the kernel and the input bias got their gradient through x (its gradient is dXZ itself).
+          const [dK, dbIn] = sX ? wg(sX, dXZall, D) : [null, hasBias ? bops.fill([1, 3 * H], 0) : null];
           const [dR, dbRec] = wg(HPall, dHZall, H);
           bops.free(ones);
-          grads.push(dK, dR);
-          if (hasBias) grads.push(bops.concatRows([dbIn, dbRec]));
+          grads.push(...(dK ? [dK] : []), dR);
+          if (hasBias) grads.push(bops.concatRows([dbIn!, dbRec]));
+          bops.free(dbIn, dbRec);
         } else {
           const Qr = bops.splitRows(bops.mul(HPall, rr), T);
           const Pns = bops.splitRows(Pn, T);
@@ -274,12 +287,16 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
           dHZall = bops.concatRows(dHZ);
           bops.freeAll([...dXZ, ...dHZ]);
           // dW (and db) = [X | 1]ᵀ·dXZ; dU_zr = H_prevᵀ·dZR; dU_h = (r ⊙ H_prev)ᵀ·dN
-          const ones = hasBias ? bops.fill([N, 1], 1) : null;
-          const X1 = ones ? bops.concatCols([sX, ones]) : sX;
-          const gK = bops.matMulTN(X1, dXZall);
-          bops.free(ones, X1 === sX ? null : X1);
-          const [dK, db1] = hasBias ? bops.splitRowsSized(gK, [D, 1]) : [gK, null];
-          if (hasBias) bops.free(gK);
+          let dK: TI | null = null;
+          let db1: TI | null = null;
+          if (sX) {
+            const ones = hasBias ? bops.fill([N, 1], 1) : null;
+            const X1 = ones ? bops.concatCols([sX, ones]) : sX;
+            const gK = bops.matMulTN(X1, dXZall);
+            bops.free(ones, X1 === sX ? null : X1);
+            [dK, db1] = hasBias ? bops.splitRowsSized(gK, [D, 1]) : [gK, null];
+            if (hasBias) bops.free(gK);
+          }
           const [dZR, dNx] = bops.splitColsSized(dXZall, [2 * H, H]);
           bops.free(dNx);
           const dUzr = bops.matMulTN(HPall, dZR);
@@ -288,12 +305,13 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
           bops.free(dZR, rH);
           const dR = bops.concatCols([dUzr, dUh]);
           bops.free(dUzr, dUh);
-          grads.push(dK, dR);
+          grads.push(...(dK ? [dK] : []), dR);
           if (hasBias) grads.push(bops.reshape(db1!, [3 * H]));
         }
         bops.free(Pn, Pz, rr, dHZall);
         const dXt = bops.toTensor(dXZall);
         grads.unshift((o: Ops) => {
+          if (!sK) return o.fromTimeMajor(dXt, B, T); // projected: dx = dXZ
           const Kt = o.transpose(sK, [1, 0]);
           return o.fromTimeMajor(o.matMul(dXt, Kt), B, T);
         });

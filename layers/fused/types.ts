@@ -38,8 +38,8 @@ export interface SequenceInputs {
   /** Run the time loop backwards (see file comment). */
   reverse: boolean;
   /**
-   * x is already the input projection x·kernel + bias ([B, T, G·H], Keras gate
-   * order; LSTM only): the kernel skips its input matmul and passes the gradient
+   * x is already the input projection x·kernel + input bias ([B, T, G·H], Keras
+   * gate order; LSTM and GRU): the kernel skips its input matmul and passes the gradient
    * of x straight through. An embedding followed by the layer can then look up
    * rows of table·kernel + bias (RecurrentLayer.projectInput) instead of
    * multiplying every step's embedding. Default false.
