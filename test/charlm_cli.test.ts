@@ -1,18 +1,21 @@
 /**
  * The char LM through the real CLIs as child processes (the compiled dist/):
  * rnn-train --task charlm on a small text and on the bundled default, then
- * rnn-generate (streamed, seeded, greedy) and rnn-predict on the checkpoint,
+ * rnn-generate (streamed, seeded, greedy; on onnxruntime too, after rnn-export of
+ * the stateful graph) and rnn-predict on the checkpoint,
  * and one-line usage errors.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { onnxRuntimeAvailable } from '../src/onnx';
 
 const root = path.resolve(__dirname, '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
 const GENERATE = path.join(root, 'bin', 'rnn-generate.js');
+const EXPORT = path.join(root, 'bin', 'rnn-export.js');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-charlm-cli-'));
 const TINY = ['--layers', '1', '--hidden', '16', '--embedding-dim', '8', '--bptt', '20', '--samples', '1', '--sample-length', '20', '--backend', 'wasm'];
 
@@ -54,6 +57,22 @@ test('rnn-generate streams a seeded sample after the prime; temperature 0 is gre
   const g2 = run(GENERATE, ['--model', model, '--prime', 'Jo', '-n', '30', '-t', '0', '--seed', '2']);
   expect(g1.code).toBe(0);
   expect(g2.out).toBe(g1.out);
+}, 120000);
+
+const ortTest = onnxRuntimeAvailable() ? test : test.skip;
+
+ortTest('rnn-export --verify writes the stateful graph; rnn-generate --engine onnxruntime samples what tfjs samples', () => {
+  const file = path.join(tmp(), 'charlm.onnx');
+  const e = run(EXPORT, ['--model', model, '--out', file, '--verify', '--backend', 'wasm']);
+  expect(e.code).toBe(0);
+  expect(e.out).toMatch(/^wrote .*charlm\.onnx \([\d.]+ KB, ONNX opset 14, charlm graph\): symbol_ids \[\?, \?\], h0 \[1, \?, 16\], c0 \[1, \?, 16\] -> logits \[\?, \?, \d+\], h_n \[1, \?, 16\], c_n \[1, \?, 16\]/);
+  expect(e.out).toMatch(/verified in onnxruntime-node: logits and states of a sample batch from random states, max \|onnxruntime - tfjs\| = /);
+  const args = ['--model', model, '--prime', 'Ma', '--length', '60', '--seed', '3', '--temperature', '0.9', '--backend', 'wasm'];
+  const tfjs = run(GENERATE, args);
+  const ort = run(GENERATE, [...args, '--engine', 'onnxruntime']);
+  expect(ort.code).toBe(0);
+  expect(ort.err).toMatch(/engine onnxruntime/);
+  expect(ort.out).toBe(tfjs.out);
 }, 120000);
 
 test('rnn-predict on a charlm checkpoint generates too (JSON lines, primes from the arguments)', () => {

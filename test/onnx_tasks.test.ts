@@ -5,7 +5,7 @@
  * Each task's default model, exported to ONNX and run in onnxruntime-node, gives the
  * tfjs model's predictions within 1e-5 on a right-padded batch: sentiment (BiLSTM,
  * max pooling), POS (word + character BiLSTMs joined by RowGather), the character LM
- * (2-layer LSTM, every step), the forecaster (LSTM + linear skip) and the translator's
+ * (2-layer LSTM, every step; and its stateful graph, tasks/charlm/onnx.ts), the forecaster (LSTM + linear skip) and the translator's
  * teacher-forced graph (BiGRU encoder, bridge, GRU decoder, Luong attention, output).
  */
 import * as tf from '@tensorflow/tfjs';
@@ -14,6 +14,7 @@ import { SENTIMENT_DEFAULTS } from '../tasks/sentiment/config';
 import { buildTagger } from '../tasks/pos/model';
 import { POS_DEFAULTS } from '../tasks/pos/config';
 import { buildLmModel } from '../tasks/charlm/model';
+import { exportLm } from '../tasks/charlm/onnx';
 import { CHARLM_DEFAULTS } from '../tasks/charlm/config';
 import { buildForecaster } from '../tasks/timeseries/model';
 import { TIMESERIES_DEFAULTS } from '../tasks/timeseries/config';
@@ -59,6 +60,21 @@ describe("each task's default model in onnxruntime", () => {
   ortTest('charlm', async () => {
     const net = buildLmModel({ ...CHARLM_DEFAULTS, seed: 2 }, 25);
     await roundTrip(net.model, [tf.tensor2d([[1, 5, 9, 3, 2, 7], [4, 4, 8, 1, 20, 2]], undefined, 'int32')]);
+  });
+
+  ortTest.each(['lstm', 'gru'] as const)('charlm stateful graph (%s, 2 layers): logits and states from given states equal the fused forward', async (cell) => {
+    const net = buildLmModel({ ...CHARLM_DEFAULTS, cell, hidden: 12, embeddingDim: 6, seed: 5 }, 25);
+    const ids = tf.tensor2d([[1, 5, 9, 3, 2, 7], [4, 4, 8, 1, 20, 2]], undefined, 'int32');
+    const start = net.zeroStates(2).map((z, i) => tf.randomNormal(z.shape, 0, 0.5, 'float32', 30 + i) as tf.Tensor2D);
+    const want = net.forward(ids, start, false);
+    const per = cell === 'lstm' ? 2 : 1;
+    const stacked = (list: tf.Tensor[], j: number): tf.Tensor => tf.stack(list.filter((_, i) => i % per === j));
+    const feeds: Record<string, tf.Tensor> = { symbol_ids: ids, h0: stacked(start, 0), ...(cell === 'lstm' ? { c0: stacked(start, 1) } : {}) };
+    const got = await runOnnx(exportLm(net), feeds);
+    expectClose('logits', tf.reshape(got.logits, [12, 25]), want.logits, 1e-5, 0);
+    expectClose('h_n', got.h_n, stacked(want.states, 0), 1e-5, 0);
+    if (cell === 'lstm') expectClose('c_n', got.c_n, stacked(want.states, 1), 1e-5, 0);
+    net.dispose();
   });
 
   ortTest('timeseries forecaster', async () => {

@@ -13,7 +13,7 @@ import { Command } from 'commander';
 import { getTask } from '../../tasks';
 import { UserError } from '../errors';
 import { commanderOptions } from './options';
-import { checkpointTask, runPredictor } from './predict';
+import { checkpointTask, engineOptions, runPredictor } from './predict';
 import { EXIT, runMain } from './run';
 
 const EXAMPLES = [
@@ -31,6 +31,8 @@ export async function program(): Promise<Command> {
     .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/charlm/best)')
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .option('--json', 'one {"prime","seed","text"} object per line instead of streaming')
+    .addOption(engineOptions()[0])
+    .addOption(engineOptions()[1])
     .argument('[primes...]', 'texts to continue, one sample (or --count) each')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

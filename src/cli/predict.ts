@@ -16,16 +16,24 @@ import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
 import { commanderOptions } from './options';
 import { EXIT, runMain, useBackend } from './run';
 
-function baseProgram(): Command {
-  return new Command('rnn-predict')
-    .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/sentiment/best)')
-    .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
-    .option('--json', 'one JSON object per line')
-    .addOption(new Option('--engine <name>', 'run the model with tfjs (default) or onnxruntime (exported to ONNX on the fly; needs the npm package onnxruntime-node)').choices(['tfjs', 'onnxruntime']))
-    .addOption(new Option('--threads <n>', 'onnxruntime: intra-op threads (default 1)').argParser((v) => {
+/** --engine and --threads (rnn-predict and rnn-generate). */
+export function engineOptions(): Option[] {
+  return [
+    new Option('--engine <name>', 'run the model with tfjs (default) or onnxruntime (exported to ONNX on the fly; needs the npm package onnxruntime-node)').choices(['tfjs', 'onnxruntime']),
+    new Option('--threads <n>', 'onnxruntime: intra-op threads (default 1)').argParser((v) => {
       if (!/^\d+$/.test(v) || Number(v) < 1) throw new InvalidArgumentError('--threads must be a positive integer');
       return Number(v);
-    }))
+    }),
+  ];
+}
+
+function baseProgram(): Command {
+  const prog = new Command('rnn-predict')
+    .requiredOption('--model <dir>', 'checkpoint directory (e.g. runs/sentiment/best)')
+    .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
+    .option('--json', 'one JSON object per line');
+  for (const o of engineOptions()) prog.addOption(o);
+  return prog
     .argument('[inputs...]', "the task's inputs (default: read standard input)")
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });

@@ -5,9 +5,8 @@
  * `model` for it. What `rnn-predict --engine onnxruntime` calls after `task.load(dir)`.
  *
  * Works for predictors that call `this.model.predict` (sentiment, POS, timeseries), and
- * for predictors with their own `useOnnxRuntime(options)` (the translator, which runs
- * its greedy decoding graph); charlm generation drives the layers step by step and has
- * nothing for onnxruntime to run.
+ * for predictors with their own `useOnnxRuntime(options)`: the translator runs its
+ * greedy decoding graph, the language model steps its stateful graph.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../errors';

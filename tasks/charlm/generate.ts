@@ -72,7 +72,10 @@ export interface GenerateOptions extends SamplingOptions {
 }
 
 /** Generates `length` ids after `prime` with one recurrent state kept between steps. */
-export function generateIds(net: LmNet, o: GenerateOptions): number[] {
+/** What generation needs of a model: LmNet's single-step API (or onnx.ts's OnnxStepper). */
+export type LmStepper = Pick<LmNet, 'zeroStates' | 'step'>;
+
+export function generateIds(net: LmStepper, o: GenerateOptions): number[] {
   if (!o.prime.length) throw new Error('generation needs at least one prime symbol');
   const rng = new SeededRandom(o.seed);
   let states: tf.Tensor2D[] = net.zeroStates(1);

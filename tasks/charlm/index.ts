@@ -22,6 +22,9 @@ import {
 } from './data';
 import { generateIds, SamplingOptions } from './generate';
 import { buildLmModel, LmNet } from './model';
+import { exportLm, OnnxStepper } from './onnx';
+import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
+import { runOnnx } from '../../src/onnx/onnxruntime';
 
 export { CHARLM_DEFAULTS } from './config';
 export type { CharLmConfig, CharLmOwnConfig, LmLevel } from './config';
@@ -94,6 +97,8 @@ function unigramNats(trainStream: Int32Array, stream: Int32Array, V: number): nu
 /** A language model loaded for generation. */
 export class CharLm implements TaskPredictor {
   readonly banned: ReadonlySet<number>;
+  /** Set by useOnnxRuntime(): generation steps through the exported graph in onnxruntime-node. */
+  private onnx: OnnxStepper | null = null;
 
   constructor(readonly net: LmNet, readonly vocab: Vocabulary, readonly level: LmLevel, readonly config: CharLmConfig) {
     this.banned = new Set([0, 1]); // <pad> never occurs; <unk> is not worth generating
@@ -136,7 +141,7 @@ export class CharLm implements TaskPredictor {
     let text = '';
     const lastPrime = this.vocab.tokens[prime[prime.length - 1]];
     let first = this.level === 'word' && (primeIds.length === 0 || lastPrime === EOS);
-    generateIds(this.net, {
+    generateIds(this.onnx ?? this.net, {
       ...o,
       prime,
       banned: this.banned,
@@ -150,7 +155,42 @@ export class CharLm implements TaskPredictor {
     return text;
   }
 
+  /** The model as an ONNX graph with its states as inputs and outputs (tasks/charlm/onnx.ts). */
+  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
+    return exportLm(this.net, metadata);
+  }
+
+  /** Runs the exported graph in onnxruntime on a sample text from given states and compares logits and states with tfjs (rnn-export --verify). */
+  async verifyOnnx(bytes: Uint8Array): Promise<string> {
+    const V = this.net.vocabSize;
+    const ids = tf.tensor2d([Array.from({ length: 12 }, (_, t) => 2 + ((t * 7) % Math.max(1, V - 2))), Array.from({ length: 12 }, (_, t) => 2 + ((t * 3 + 1) % Math.max(1, V - 2)))], undefined, 'int32');
+    const start = this.net.zeroStates(2).map((s, i) => tf.randomNormal(s.shape, 0, 0.5, 'float32', 11 + i) as tf.Tensor2D);
+    const want = tf.tidy(() => {
+      const r = this.net.forward(ids, start, false);
+      return [tf.reshape(r.logits, [2, 12, V]), ...r.states];
+    });
+    const isLstm = this.net.rnn.args.cell === 'lstm';
+    const per = isLstm ? 2 : 1;
+    const stackStates = (list: tf.Tensor[], j: number): tf.Tensor => tf.stack(list.filter((_, i) => i % per === j));
+    const feeds: Record<string, tf.Tensor> = { symbol_ids: ids, h0: stackStates(start, 0), ...(isLstm ? { c0: stackStates(start, 1) } : {}) };
+    const got = await runOnnx(bytes, feeds);
+    const pairs: [tf.Tensor, tf.Tensor][] = [[got.logits, want[0]], [got.h_n, stackStates(want.slice(1), 0)], ...(isLstm ? [[got.c_n, stackStates(want.slice(1), 1)] as [tf.Tensor, tf.Tensor]] : [])];
+    const worst = Math.max(...pairs.map(([a, b]) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])));
+    tf.dispose([ids, ...start, ...want, ...Object.values(feeds), ...Object.values(got), ...pairs.map((p) => p[1])]);
+    if (!(worst <= 1e-4)) throw new UserError(`onnxruntime's logits or states differ from tfjs's by ${worst} (> 1e-4)`);
+    return `verified in onnxruntime-node: logits and states of a sample batch from random states, max |onnxruntime - tfjs| = ${worst.toExponential(2)}`;
+  }
+
+  /** Generation from now on steps through the exported graph in onnxruntime-node (what `rnn-generate --engine onnxruntime` calls). */
+  useOnnxRuntime(options: OnnxRuntimeOptions = {}): this {
+    this.onnx?.dispose();
+    this.onnx = new OnnxStepper(this.net, options);
+    return this;
+  }
+
   dispose(): void {
+    this.onnx?.dispose();
+    this.onnx = null;
     this.net.dispose();
   }
 }
