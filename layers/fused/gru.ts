@@ -14,7 +14,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Ops, TI } from './kernel_ops';
-import { GradOut, runSequence, stepMask, visitOrder } from './runner';
+import { GradOut, inputPreActivations, runSequence, stepMask, visitOrder } from './runner';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The GRU's weights (Keras layout). */
@@ -65,16 +65,8 @@ export function gruSequence(inp: SequenceInputs, w: GRUWeights): SequenceResult 
       }
     }
     const X = ops.toTimeMajor(x); // [N, D] (projected: [N, 3H])
-    let XZ: TI; // [N, 3H], candidate columns doubled
-    if (K) {
-      const Ks = ops.mul(K, scale);
-      const bInS = bIn ? ops.mul(bIn, scale) : null;
-      XZ = bInS ? ops.matMulBias(X, Ks, bInS) : ops.matMul(X, Ks);
-      ops.free(Ks, bInS);
-    } else {
-      XZ = ops.mul(X, scale);
-      ops.free(X);
-    }
+    const XZ = inputPreActivations(ops, X, K, bIn, scale); // [N, 3H], candidate columns doubled
+    if (projected) ops.free(X);
     const [XZzr, XZh] = ops.splitColsSized(XZ, [2 * H, H]);
     ops.free(XZ);
     const xzr = ops.splitRows(XZzr, T);

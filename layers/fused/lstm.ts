@@ -21,7 +21,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Ops, TI } from './kernel_ops';
-import { GradOut, runSequence, stepMask, visitOrder } from './runner';
+import { GradOut, inputPreActivations, runSequence, stepMask, visitOrder } from './runner';
 import { SequenceInputs, SequenceResult } from './types';
 
 /** The LSTM's weights (Keras layout, gate order i, f, c, o). */
@@ -66,15 +66,7 @@ export function lstmSequence(inp: SequenceInputs, w: LSTMWeights): SequenceResul
     const two = ops.keepConst(2);
     const Rs = ops.mul(R, scale);
     const X = ops.toTimeMajor(x); // [N, D] (projected: [N, 4H])
-    let ZX: TI; // [N, 4H], c block doubled
-    if (K) {
-      const Ks = ops.mul(K, scale);
-      const bs = b ? ops.mul(b, scale) : null;
-      ZX = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks);
-      ops.free(Ks, bs);
-    } else {
-      ZX = ops.mul(X, scale);
-    }
+    const ZX = inputPreActivations(ops, X, K, b, scale); // [N, 4H], c block doubled
     ops.free(scale);
     if (projected) ops.free(X);
     const zx = ops.splitRows(ZX, T);

@@ -115,3 +115,18 @@ export function runSequence(inp: SequenceInputs, weights: tf.Tensor[], kernel: S
 export function visitOrder(T: number, reverse: boolean): number[] {
   return Array.from({ length: T }, (_, k) => (reverse ? T - 1 - k : k));
 }
+
+/**
+ * The input pre-activations of every step, time-major [T·B, G·H], with the gate
+ * columns scaled by `scale` [G·H] (the kernels' tanh-as-sigmoid trick):
+ * X·(K ⊙ scale) + b ⊙ scale, or, for a projected input (K null: X is already
+ * x·K + b), X ⊙ scale. X is time-major [T·B, D]; frees what it makes.
+ */
+export function inputPreActivations(ops: Ops, X: TI, K: TI | null, bias: TI | null, scale: TI): TI {
+  if (!K) return ops.mul(X, scale);
+  const Ks = ops.mul(K, scale);
+  const bs = bias ? ops.mul(bias, scale) : null;
+  const out = bs ? ops.matMulBias(X, Ks, bs) : ops.matMul(X, Ks);
+  ops.free(Ks, bs);
+  return out;
+}
