@@ -130,6 +130,12 @@ export interface Task<Own extends object = Record<string, unknown>, P extends Ta
   predictHelp: string;
   /** Runs rnn-predict: reads inputs from `io`, writes outputs to it. `options` holds predictOptions' values (camelCase keys). */
   predict(predictor: P, io: PredictIO, options: Record<string, unknown>): Promise<void>;
+  /**
+   * Set when the task's predictor exports its own deployable ONNX graph instead of
+   * its tf.LayersModel as it is (the predictor then has `exportOnnx(metadata)` and
+   * `verifyOnnx(bytes)`): what that graph is, one line. rnn-export writes it.
+   */
+  onnxGraph?: string;
 }
 
 /** Identity helper that keeps the task's own config type (`export const task = defineTask<PosConfig, PosTagger>({...})`). */

@@ -72,6 +72,7 @@ ortTest('rnn-export --verify writes the decoding graph; rnn-predict --engine onn
   const e = run(EXPORT, ['--model', best, '--out', file, '--verify', '--backend', 'wasm']);
   expect(e.code).toBe(0);
   expect(e.out).toMatch(/^wrote .*translator\.onnx \([\d.]+ KB, ONNX opset 14, translate graph\): source_ids \[\?, \?\] -> tokens \[\?, \?\], lengths \[\?\], log_prob \[\?\]/);
+  expect(e.err).toMatch(/rnn-export: translate: greedy translation in one graph .*\(--graph model for the checkpoint's tf\.LayersModel\)/);
   expect(e.out).toMatch(/verified in onnxruntime-node: greedy translations of 3 sample sources identical to tfjs/);
   const m = run(EXPORT, ['--model', best, '--out', path.join(tmp, 'forced.onnx'), '--graph', 'model', '--backend', 'wasm']);
   expect(m.code).toBe(0);

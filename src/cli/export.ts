@@ -84,10 +84,13 @@ async function exportTaskGraph(dir: string, opts: { out: string; verify?: boolea
   if (!fs.existsSync(file)) return false;
   const name = (JSON.parse(fs.readFileSync(file, 'utf8')) as { task?: string }).task;
   const task = name ? await getTask(name).catch(() => undefined) : undefined;
-  if (!task) return false;
+  if (!task?.onnxGraph) return false;
   const predictor = (await task.load(dir)) as unknown as Partial<OnnxExporting> & { dispose(): void };
   try {
-    if (typeof predictor.exportOnnx !== 'function') return false;
+    if (typeof predictor.exportOnnx !== 'function' || typeof predictor.verifyOnnx !== 'function') {
+      throw new Error(`task ${task.name} declares an ONNX graph but its predictor has no exportOnnx/verifyOnnx`);
+    }
+    process.stderr.write(`rnn-export: ${task.name}: ${task.onnxGraph} (--graph model for the checkpoint's tf.LayersModel)\n`);
     let bytes: Uint8Array;
     try {
       bytes = predictor.exportOnnx(artifactsMetadata(dir));

@@ -387,6 +387,7 @@ export const task = defineTask<CharLmOwnConfig, CharLm>({
   train: trainCharLm,
   load: CharLm.load,
   predictOptions: GENERATE_OPTIONS,
+  onnxGraph: 'the language model with its recurrent states as inputs and outputs (score text, or generate one symbol per call)',
   predictHelp: 'Input: primes as arguments or --prime, else all of stdin, else none (a line start). Output: each prime followed by its generated text, streamed as it is produced, or with --json {"prime","seed","text"} per line.',
   predict: generateCommand,
 });

@@ -278,6 +278,7 @@ export const task = defineTask<TranslateOwnConfig, Translator>({
 
   load: (dir) => Translator.load(dir),
   predictOptions: PREDICT_OPTIONS,
+  onnxGraph: 'greedy translation in one graph (source ids -> output tokens, lengths, log-probabilities; an ONNX Loop of decoder steps)',
   predictHelp: 'Input: sentences as arguments, or one per line on stdin. Output: one translation per line, or with --json {"source","translation","logProb"} per line.',
   async predict(translator, io, options) {
     const texts = io.args.length ? io.args : (await io.readStdin()).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
