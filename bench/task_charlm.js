@@ -21,24 +21,19 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 const { Command } = require('commander');
+const { peerOptions, torchRows } = require('./torch_peer');
 
 const dist = process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist');
 
 async function main() {
-  const o = new Command('task_charlm')
+  const o = peerOptions(new Command('task_charlm')
     .option('--steps <n>', 'training steps to time', (v) => Number(v), 20)
     .option('--warmup <n>', 'warm-up steps', (v) => Number(v), 3)
     .option('--task-defaults', "the task's default shape instead of the reference LSTM(128)")
     .option('--shape <json>', 'shape overrides, e.g. {"hidden":256,"layers":2,"batchSize":32}', '{}')
     .option('--vocab <n>', 'symbols', (v) => Number(v), 65)
-    .option('--data <file>', 'text for the ids (default: the bundled names)')
-    .option('--threads <list>', 'PyTorch thread counts (2 threads crawl on a shared machine)', '1')
-    .option('--no-torch', 'skip the PyTorch rows')
-    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3')
-    .option('--json', 'one JSON object per line')
-    .option('--backend <name>', 'tfjs backend', 'wasm')
+    .option('--data <file>', 'text for the ids (default: the bundled names)'), { threads: '1', threadsHelp: 'PyTorch thread counts (2 threads crawl on a shared machine)' })
     .parse()
     .opts();
   const tf = require('@tensorflow/tfjs');
@@ -115,19 +110,10 @@ async function main() {
 
   let meta = null;
   if (o.torch) {
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
     const spec = JSON.stringify({ layers: shape.layers, hidden: shape.hidden, embeddingDim: shape.embeddingDim, cell: shape.cell, B, T, V });
-    const py = spawnSync(o.python, [path.join(__dirname, 'torch_charlm.py'), '--shape', spec, '--steps', String(o.steps), '--warmup', String(o.warmup), '--threads', o.threads], { encoding: 'utf8', env });
-    for (const line of (py.stdout || '').split('\n').filter(Boolean)) {
-      const r = JSON.parse(line);
-      if (r.meta) meta = r.meta;
-      else if (r.skip) rows.push({ impl: 'pytorch', skip: r.skip });
-      else rows.push({ ...r, impl: `pytorch ${r.threads}t` });
-    }
-    if (py.error) rows.push({ impl: 'pytorch', skip: `cannot run ${o.python} (${py.error.message})` });
-    else if (py.status !== 0) rows.push({ impl: 'pytorch', skip: `python3 exited ${py.status}: ${(py.stderr || '').trim().split('\n').pop()}` });
+    const peer = torchRows(o.python, 'torch_charlm.py', ['--shape', spec, '--steps', o.steps, '--warmup', o.warmup, '--threads', o.threads]);
+    meta = peer.meta;
+    rows.push(...peer.rows);
   }
 
   const header = {

@@ -19,23 +19,18 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 const { Command } = require('commander');
+const { peerOptions, torchRows } = require('./torch_peer');
 
 const dist = process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist');
 
 async function main() {
-  const o = new Command('task_pos')
+  const o = peerOptions(new Command('task_pos')
     .option('--batches <n>', 'batches to time', (v) => Number(v), 40)
     .option('--batch-size <n>', 'sentences per batch', (v) => Number(v), 32)
     .option('--data <path>', 'tagged data (default: the bundled data/pos/train.tsv)')
     .option('--shape <json>', 'model shape overrides, e.g. {"hidden":100}', '{}')
-    .option('--threads <list>', 'PyTorch thread counts', '1,2')
-    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3)
-    .option('--no-torch', 'skip the PyTorch rows')
-    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3')
-    .option('--json', 'one JSON object per line')
-    .option('--backend <name>', 'tfjs backend', 'wasm')
+    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3))
     .parse()
     .opts();
   const tf = require('@tensorflow/tfjs');
@@ -115,18 +110,9 @@ async function main() {
   if (o.torch) {
     const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-pos-bench-')), 'batches.json');
     fs.writeFileSync(file, JSON.stringify({ shape, sizes, batches }));
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const py = spawnSync(o.python, [path.join(__dirname, 'torch_pos.py'), '--batches', file, '--threads', o.threads, '--warmup', String(o.warmup)], { encoding: 'utf8', env });
-    for (const line of (py.stdout || '').split('\n').filter(Boolean)) {
-      const r = JSON.parse(line);
-      if (r.meta) meta = r.meta;
-      else if (r.skip) rows.push({ impl: 'pytorch', skip: r.skip });
-      else rows.push({ ...r, impl: `pytorch ${r.threads}t` });
-    }
-    if (py.error) rows.push({ impl: 'pytorch', skip: `cannot run ${o.python} (${py.error.message})` });
-    else if (py.status !== 0) rows.push({ impl: 'pytorch', skip: `python3 exited ${py.status}: ${(py.stderr || '').trim().split('\n').pop()}` });
+    const peer = torchRows(o.python, 'torch_pos.py', ['--batches', file, '--threads', o.threads, '--warmup', o.warmup]);
+    meta = peer.meta;
+    rows.push(...peer.rows);
     fs.rmSync(path.dirname(file), { recursive: true, force: true });
   }
 

@@ -20,23 +20,18 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
 const { Command } = require('commander');
+const { peerOptions, torchRows } = require('./torch_peer');
 
 const dist = path.join(__dirname, '..', 'dist');
 
 async function main() {
-  const o = new Command('task_sentiment')
+  const o = peerOptions(new Command('task_sentiment')
     .option('--batches <n>', 'batches to time', (v) => Number(v), 60)
     .option('--batch-size <n>', 'sentences per batch', (v) => Number(v), 32)
     .option('--data <path>', 'labeled data (default: the bundled data/sentiment)')
     .option('--workers <list>', 'data-parallel worker counts of the tfjs rows', '1,2')
-    .option('--threads <list>', 'PyTorch thread counts', '1,2')
-    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3)
-    .option('--no-torch', 'skip the PyTorch rows')
-    .option('--python <path>', 'python interpreter with torch', '/usr/bin/python3')
-    .option('--json', 'one JSON object per line')
-    .option('--backend <name>', 'tfjs backend', 'wasm')
+    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3))
     .parse()
     .opts();
   const tf = require('@tensorflow/tfjs');
@@ -104,15 +99,9 @@ async function main() {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-sentiment-bench-'));
     const file = path.join(dir, 'batches.json');
     fs.writeFileSync(file, JSON.stringify({ shape: config, sizes: { words: vocab.size, labels: labels.length }, batches: batches.map((b) => ({ ids: b.ids, lengths: b.lengths, labels: b.labels })) }));
-    const py = spawnSync(o.python, [path.join(__dirname, 'torch_sentiment.py'), '--batches', file, '--threads', o.threads, '--warmup', String(o.warmup)], { encoding: 'utf8' });
-    for (const line of (py.stdout || '').split('\n').filter(Boolean)) {
-      const r = JSON.parse(line);
-      if (r.meta) meta = r.meta;
-      else if (r.skip) rows.push({ impl: 'pytorch', skip: r.skip });
-      else rows.push({ ...r, impl: `pytorch ${r.threads}t` });
-    }
-    if (py.error) rows.push({ impl: 'pytorch', skip: `cannot run ${o.python} (${py.error.message})` });
-    else if (py.status !== 0) rows.push({ impl: 'pytorch', skip: `python exited ${py.status}: ${(py.stderr || '').trim().split('\n').pop()}` });
+    const peer = torchRows(o.python, 'torch_sentiment.py', ['--batches', file, '--threads', o.threads, '--warmup', o.warmup]);
+    meta = peer.meta;
+    rows.push(...peer.rows);
     fs.rmSync(dir, { recursive: true, force: true });
   }
 

@@ -14,7 +14,7 @@
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawnTorch } = require('./torch_peer');
 const { Command } = require('commander');
 
 const root = path.join(__dirname, '..');
@@ -41,10 +41,7 @@ function torchRun(set, s, seed) {
     '--period', String(s.period), '--window', String(s.window), '--ridge', String(s.ridge), '--seed', String(seed)];
   if (!set.data) args.push('--target', 'temp_max');
   if (s.season) args.push('--season');
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  const r = spawnSync('/usr/bin/python3', args, { encoding: 'utf8', env });
+  const r = spawnTorch('/usr/bin/python3', args);
   if (r.status !== 0) return { error: (r.stderr || r.error?.message || 'failed').trim().split('\n').pop() };
   return JSON.parse(r.stdout.trim().split('\n').pop());
 }

@@ -17,7 +17,7 @@
  * single-threaded process is the contention-free figure). Asserts nothing.
  */
 const path = require('path');
-const { spawnSync } = require('child_process');
+const { spawnTorch } = require('./torch_peer');
 const { Command } = require('commander');
 
 const program = new Command('task_translate')
@@ -107,10 +107,7 @@ async function main() {
   if (o.torch) {
     const args = [path.join(__dirname, 'torch_translate.py'), '--decoders', o.decoders, '--batch', B, '--src-len', S, '--tgt-len', T, '--src-vocab', o.srcVocab,
       '--tgt-vocab', o.tgtVocab, '--hidden', o.hidden, '--embedding', o.embedding, '--cell', o.cell, '--iters', o.iters, '--warmup', o.warmup, '--threads', o.torchThreads].map(String);
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const r = spawnSync(o.python, args, { encoding: 'utf8', env, maxBuffer: 1 << 24 });
+    const r = spawnTorch(o.python, args);
     if (r.status !== 0) console.error(`PyTorch rows skipped: ${(r.stderr || r.error?.message || '').trim().split('\n').pop()}`);
     else for (const line of r.stdout.split('\n').filter((l) => l.startsWith('{'))) emit(JSON.parse(line));
   }
