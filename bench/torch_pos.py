@@ -18,32 +18,19 @@ count, or {"skip": reason} when torch cannot be imported. Always exits 0.
 
 Usage: python3 bench/torch_pos.py --batches FILE --threads 1,2
 """
-import argparse
-import json
-import sys
-import time
-
-from torch_common import emit, set_threads
+from torch_common import emit, replay_peer, set_threads, timed
 
 
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--batches", required=True)
-    ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--warmup", type=int, default=3)
-    args = ap.parse_args()
-    try:
-        import torch
-        import torch.nn as nn
-        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-    except Exception as e:  # noqa: BLE001
-        emit({"skip": f"torch not importable ({e.__class__.__name__}: {e})"})
+    started = replay_peer()
+    if started is None:
         return
-    spec = json.load(open(args.batches))
+    args, torch, spec = started
+    import torch.nn as nn
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
     shape, sizes, batches = spec["shape"], spec["sizes"], spec["batches"]
-    emit({"meta": {"torch": torch.__version__, "python": sys.version.split()[0], "batches": len(batches)}})
 
     class Tagger(nn.Module):
         def __init__(self):
@@ -98,20 +85,10 @@ def main():
             opt.step()
 
         model.train()
-        for t in tensors[: args.warmup]:
-            step(t)
-        t0, c0 = time.perf_counter(), time.process_time()
-        for t in tensors:
-            step(t)
-        train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
+        train_s, train_cpu = timed(step, tensors[: args.warmup], tensors)
         model.eval()
         with torch.inference_mode():
-            for t in tensors[: args.warmup]:
-                model(*t[:5])
-            t0 = time.perf_counter()
-            for t in tensors:
-                model(*t[:5])
-            infer_s = time.perf_counter() - t0
+            infer_s, _ = timed(lambda t: model(*t[:5]), tensors[: args.warmup], tensors)
         emit({"impl": "pytorch", "threads": threads, "tokens": tokens,
               "trainTokensPerSec": tokens / train_s, "trainTokensPerCpuSec": tokens / train_cpu, "inferTokensPerSec": tokens / infer_s,
               "trainMsPerBatch": 1000 * train_s / len(tensors), "inferMsPerBatch": 1000 * infer_s / len(tensors)})

@@ -14,32 +14,19 @@ imported. Always exits 0.
 
 Usage: python3 bench/torch_sentiment.py --batches FILE --threads 1,2
 """
-import argparse
-import json
-import sys
-import time
-
-from torch_common import emit, set_threads
+from torch_common import emit, replay_peer, set_threads, timed
 
 
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--batches", required=True)
-    ap.add_argument("--threads", default="1,2")
-    ap.add_argument("--warmup", type=int, default=3)
-    args = ap.parse_args()
-    try:
-        import torch
-        import torch.nn as nn
-        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
-    except Exception as e:  # noqa: BLE001
-        emit({"skip": f"torch not importable ({e.__class__.__name__}: {e})"})
+    started = replay_peer()
+    if started is None:
         return
-    spec = json.load(open(args.batches))
+    args, torch, spec = started
+    import torch.nn as nn
+    from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
     shape, sizes, batches = spec["shape"], spec["sizes"], spec["batches"]
-    emit({"meta": {"torch": torch.__version__, "python": sys.version.split()[0], "batches": len(batches)}})
 
     class Classifier(nn.Module):
         def __init__(self):
@@ -60,8 +47,8 @@ def main():
 
     tensors = [(torch.tensor(b["ids"], dtype=torch.long), torch.tensor(b["lengths"], dtype=torch.long), torch.tensor(b["labels"], dtype=torch.long))
                for b in batches]
-    timed = tensors[args.warmup:]
-    examples = sum(len(t[2]) for t in timed)
+    measured = tensors[args.warmup:]
+    examples = sum(len(t[2]) for t in measured)
     for threads in [int(t) for t in args.threads.split(",") if t]:
         set_threads(torch, threads)
         torch.manual_seed(1)
@@ -77,15 +64,10 @@ def main():
             opt.step()
 
         model.train()
-        for t in tensors[: args.warmup]:
-            step(t)
-        t0, c0 = time.perf_counter(), time.process_time()
-        for t in timed:
-            step(t)
-        train_s, train_cpu = time.perf_counter() - t0, time.process_time() - c0
+        train_s, train_cpu = timed(step, tensors[: args.warmup], measured)
         emit({"impl": "pytorch", "threads": threads, "examples": examples,
               "trainExamplesPerSec": examples / train_s, "trainExamplesPerCpuSec": examples / train_cpu,
-              "trainMsPerBatch": 1000 * train_s / len(timed)})
+              "trainMsPerBatch": 1000 * train_s / len(measured)})
 
 
 if __name__ == "__main__":
