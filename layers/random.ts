@@ -12,6 +12,13 @@ export class SeededRandom {
     this.state = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
   }
 
+  /** A generator whose state starts at `state` as given (plain mulberry32 seeded with it, without the constructor's mixing). */
+  static fromState(state: number): SeededRandom {
+    const r = new SeededRandom(0);
+    r.state = state >>> 0;
+    return r;
+  }
+
   /** Uniform in [0, 1). */
   uniform(): number {
     let t = (this.state = (this.state + 0x6d2b79f5) >>> 0);

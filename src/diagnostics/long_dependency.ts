@@ -8,6 +8,7 @@
  * still reaches t = 0.
  */
 import * as tf from '@tensorflow/tfjs';
+import { SeededRandom } from '../../layers/random';
 import { RecurrentLayer, type CellKind } from '../../layers/recurrent_layer';
 import { mixSeed } from '../train/rng';
 import { clipByGlobalNorm } from '../train/clip';
@@ -61,24 +62,12 @@ export const LONG_DEPENDENCY_DEFAULTS: LongDependencyConfig = {
   seed: 1,
 };
 
-/** mulberry32: a small seeded generator for the symbols. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** One batch: x one-hot [B, T, V], y one-hot [B, V] (the class = the symbol at t = 0). */
 export function longDependencyBatch(cfg: Pick<LongDependencyConfig, 'length' | 'symbols' | 'batchSize'>, seed: number): { x: tf.Tensor3D; y: tf.Tensor2D; labels: number[] } {
   const { length: T, symbols: V, batchSize: B } = cfg;
-  const next = rng(seed);
+  const rand = SeededRandom.fromState(seed); // the symbols' stream (unchanged since the diagnostic's first numbers)
   const ids = new Int32Array(B * T);
-  for (let i = 0; i < ids.length; i++) ids[i] = Math.floor(next() * V);
+  for (let i = 0; i < ids.length; i++) ids[i] = rand.int(V);
   const labels = Array.from({ length: B }, (_, b) => ids[b * T]);
   return tf.tidy(() => ({
     x: tf.oneHot(tf.tensor2d(ids, [B, T], 'int32'), V).toFloat() as tf.Tensor3D,
