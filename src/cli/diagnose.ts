@@ -17,7 +17,7 @@ import { LONG_DEPENDENCY_DEFAULTS, runLongDependency, type CellFlow, type LongDe
 import { UserError } from '../errors';
 import { writeFileAtomic } from '../io/fs_handler';
 import { vegaLiteToSvg } from '../report/svg';
-import { EXIT, useBackend } from './run';
+import { EXIT, parseArgs, useBackend } from './run';
 
 const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
@@ -88,12 +88,8 @@ function escapeHtml(s: string): string {
 
 async function gradients(argv: string[]): Promise<number> {
   const prog = gradientsProgram();
-  try {
-    prog.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
-  }
+  const stop = parseArgs(prog, argv);
+  if (stop !== null) return stop;
   const o = prog.opts();
   const out = o.out as string | undefined;
   if (out !== undefined && !/\.(svg|html?)$/i.test(out)) throw new UserError(`--out ${out}: the figure is written as .svg or .html`, EXIT.usage);

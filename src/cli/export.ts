@@ -28,7 +28,7 @@ import { loadTfjsLayersModel } from '../interop/tfjs_layers';
 import { exportModel, onnxInputNames } from '../onnx/export';
 import { runOnnx } from '../onnx/onnxruntime';
 import { onnx } from '../onnx/proto';
-import { EXIT, runMain, useBackend } from './run';
+import { EXIT, parseArgs, runMain, useBackend } from './run';
 
 export function program(): Command {
   return new Command('rnn-export')
@@ -110,12 +110,8 @@ async function exportTaskGraph(dir: string, opts: { out: string; verify?: boolea
 
 export async function main(argv: string[]): Promise<number> {
   const prog = program();
-  try {
-    prog.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { exitCode?: number }).exitCode;
-    return code === 0 ? EXIT.ok : EXIT.usage;
-  }
+  const stop = parseArgs(prog, argv);
+  if (stop !== null) return stop;
   const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model' }>();
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);

@@ -14,7 +14,7 @@ import { getTask } from '../../tasks';
 import { UserError } from '../errors';
 import { commanderOptions } from './options';
 import { checkpointTask, engineOptions, runPredictor } from './predict';
-import { EXIT, runMain } from './run';
+import { EXIT, parseArgs, runMain } from './run';
 
 const EXAMPLES = [
   'rnn-generate --model runs/charlm/best --length 300',
@@ -43,12 +43,8 @@ export async function program(): Promise<Command> {
 
 async function main(argv: string[]): Promise<number> {
   const prog = await program();
-  try {
-    prog.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
-  }
+  const stop = parseArgs(prog, argv);
+  if (stop !== null) return stop;
   const o = prog.opts();
   const { ckpt, task } = await checkpointTask(o.model as string);
   if (task.name !== 'charlm') throw new UserError(`${path.join(ckpt, 'artifacts.json')}: a '${task.name}' model, not a language model (use rnn-predict; rnn-generate needs rnn-train --task charlm)`);

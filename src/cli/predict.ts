@@ -14,7 +14,7 @@ import { UserError } from '../errors';
 import type { PredictIO, Task } from '../task';
 import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
 import { commanderOptions } from './options';
-import { EXIT, runMain, useBackend } from './run';
+import { EXIT, parseArgs, runMain, useBackend } from './run';
 
 /** --engine and --threads (rnn-predict and rnn-generate). */
 export function engineOptions(): Option[] {
@@ -120,22 +120,12 @@ async function main(argv: string[]): Promise<number> {
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
   if (dir === undefined || (wantsHelp && !fs.existsSync(dir))) {
     // No model: general help, or commander's own "required option" usage error.
-    try {
-      program().parse(argv, { from: 'user' });
-    } catch (e) {
-      const code = (e as { code?: string }).code;
-      return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
-    }
-    return EXIT.usage;
+    return parseArgs(program(), argv) ?? EXIT.usage;
   }
   const { ckpt, task } = await checkpointTask(dir);
   const prog = taskProgram(task);
-  try {
-    prog.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    return code === 'commander.helpDisplayed' || code === 'commander.help' ? EXIT.ok : EXIT.usage;
-  }
+  const stop = parseArgs(prog, argv);
+  if (stop !== null) return stop;
   await runPredictor('rnn-predict', task, ckpt, prog.args, prog.opts());
   return EXIT.ok;
 }

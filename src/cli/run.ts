@@ -2,11 +2,28 @@
  * Shared CLI plumbing: one-line errors with the right exit code, backend choice.
  * Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
  */
+import type { Command } from 'commander';
 import { BackendError, selectBackend } from '../backend';
 import { UserError } from '../errors';
 import { TrainingDivergedError, WorkerCrashedError } from '../train';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
+
+const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'commander.version']);
+
+/**
+ * Parses argv with a program set up with exitOverride(). Returns null to go on, or
+ * the exit code when parsing ended the run: 0 after --help / --version, 2 for a
+ * usage error (commander has printed it).
+ */
+export function parseArgs(prog: Command, argv: string[]): number | null {
+  try {
+    prog.parse(argv, { from: 'user' });
+    return null;
+  } catch (e) {
+    return DONE_CODES.has((e as { code?: string }).code ?? '') ? EXIT.ok : EXIT.usage;
+  }
+}
 
 /** Prints an error as one line (no stack trace for anything a user can cause) and returns its exit code. */
 export function reportError(prog: string, e: unknown): number {

@@ -14,7 +14,7 @@ import type { Task, TaskResult } from '../task';
 import { COMMON_OPTIONS } from '../train/common';
 import { StopSignal } from '../train';
 import { commanderOptions, kebab } from './options';
-import { EXIT, runMain, useBackend } from './run';
+import { EXIT, parseArgs, runMain, useBackend } from './run';
 import { Reporter, round, roundAll } from './reporter';
 
 const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -119,13 +119,8 @@ async function main(argv: string[]): Promise<number> {
   prog.configureOutput({
     writeErr: (s) => process.stderr.write(/unknown option/.test(s) ? s.replace(/\n?$/, ` (not an option of task '${task.name}'; see rnn-train --task ${task.name} --help)\n`) : s),
   });
-  try {
-    prog.parse(argv, { from: 'user' });
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return EXIT.ok;
-    return EXIT.usage;
-  }
+  const stop = parseArgs(prog, argv);
+  if (stop !== null) return stop;
   const o = prog.opts();
   const known = new Set([...COMMON_OPTIONS, ...task.options].map((x) => x.key));
   const overrides = Object.fromEntries(Object.entries(o).filter(([k, v]) => known.has(k) && v !== undefined));
