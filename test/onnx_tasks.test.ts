@@ -14,7 +14,7 @@ import { SENTIMENT_DEFAULTS } from '../tasks/sentiment/config';
 import { buildTagger } from '../tasks/pos/model';
 import { POS_DEFAULTS } from '../tasks/pos/config';
 import { buildLmModel } from '../tasks/charlm/model';
-import { exportLm } from '../tasks/charlm/onnx';
+import { exportLm, graphStates } from '../tasks/charlm/onnx';
 import { CHARLM_DEFAULTS } from '../tasks/charlm/config';
 import { buildForecaster } from '../tasks/timeseries/model';
 import { TIMESERIES_DEFAULTS } from '../tasks/timeseries/config';
@@ -67,13 +67,11 @@ describe("each task's default model in onnxruntime", () => {
     const ids = tf.tensor2d([[1, 5, 9, 3, 2, 7], [4, 4, 8, 1, 20, 2]], undefined, 'int32');
     const start = net.zeroStates(2).map((z, i) => tf.randomNormal(z.shape, 0, 0.5, 'float32', 30 + i) as tf.Tensor2D);
     const want = net.forward(ids, start, false);
-    const per = cell === 'lstm' ? 2 : 1;
-    const stacked = (list: tf.Tensor[], j: number): tf.Tensor => tf.stack(list.filter((_, i) => i % per === j));
-    const feeds: Record<string, tf.Tensor> = { symbol_ids: ids, h0: stacked(start, 0), ...(cell === 'lstm' ? { c0: stacked(start, 1) } : {}) };
-    const got = await runOnnx(exportLm(net), feeds);
+    const got = await runOnnx(exportLm(net), { symbol_ids: ids, ...graphStates(start, cell === 'lstm') });
+    const final = graphStates(want.states, cell === 'lstm');
     expectClose('logits', tf.reshape(got.logits, [12, 25]), want.logits, 1e-5, 0);
-    expectClose('h_n', got.h_n, stacked(want.states, 0), 1e-5, 0);
-    if (cell === 'lstm') expectClose('c_n', got.c_n, stacked(want.states, 1), 1e-5, 0);
+    expectClose('h_n', got.h_n, final.h0, 1e-5, 0);
+    if (cell === 'lstm') expectClose('c_n', got.c_n, final.c0, 1e-5, 0);
     net.dispose();
   });
 

@@ -28,6 +28,7 @@ import { loadTfjsLayersModel } from '../interop/tfjs_layers';
 import { exportModel, onnxInputNames } from '../onnx/export';
 import { runOnnx } from '../onnx/onnxruntime';
 import { onnx } from '../onnx/proto';
+import { readArtifacts } from '../train/checkpoint';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
 
 export function program(): Command {
@@ -80,10 +81,9 @@ function artifactsMetadata(dir: string): Record<string, string> {
 
 /** Exports the checkpoint's task graph when its predictor has one; false when it has not (the model is exported instead). */
 async function exportTaskGraph(dir: string, opts: { out: string; verify?: boolean }): Promise<boolean> {
-  const file = path.join(dir, 'artifacts.json');
-  if (!fs.existsSync(file)) return false;
-  const name = (JSON.parse(fs.readFileSync(file, 'utf8')) as { task?: string }).task;
-  const task = name ? await getTask(name).catch(() => undefined) : undefined;
+  if (!fs.existsSync(path.join(dir, 'artifacts.json'))) return false;
+  const name = readArtifacts(dir).task;
+  const task = typeof name === 'string' ? await getTask(name).catch(() => undefined) : undefined;
   if (!task?.onnxGraph) return false;
   const predictor = (await task.load(dir)) as unknown as Partial<OnnxExporting> & { dispose(): void };
   try {

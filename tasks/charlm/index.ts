@@ -22,7 +22,7 @@ import {
 } from './data';
 import { generateIds, SamplingOptions } from './generate';
 import { buildLmModel, LmNet } from './model';
-import { exportLm, OnnxStepper } from './onnx';
+import { exportLm, graphStates, OnnxStepper } from './onnx';
 import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
 import { runOnnx } from '../../src/onnx/onnxruntime';
 
@@ -170,13 +170,12 @@ export class CharLm implements TaskPredictor {
       return [tf.reshape(r.logits, [2, 12, V]), ...r.states];
     });
     const isLstm = this.net.rnn.args.cell === 'lstm';
-    const per = isLstm ? 2 : 1;
-    const stackStates = (list: tf.Tensor[], j: number): tf.Tensor => tf.stack(list.filter((_, i) => i % per === j));
-    const feeds: Record<string, tf.Tensor> = { symbol_ids: ids, h0: stackStates(start, 0), ...(isLstm ? { c0: stackStates(start, 1) } : {}) };
+    const feeds: Record<string, tf.Tensor> = { symbol_ids: ids, ...graphStates(start, isLstm) };
     const got = await runOnnx(bytes, feeds);
-    const pairs: [tf.Tensor, tf.Tensor][] = [[got.logits, want[0]], [got.h_n, stackStates(want.slice(1), 0)], ...(isLstm ? [[got.c_n, stackStates(want.slice(1), 1)] as [tf.Tensor, tf.Tensor]] : [])];
+    const final = graphStates(want.slice(1), isLstm);
+    const pairs: [tf.Tensor, tf.Tensor][] = [[got.logits, want[0]], [got.h_n, final.h0], ...(isLstm ? [[got.c_n, final.c0] as [tf.Tensor, tf.Tensor]] : [])];
     const worst = Math.max(...pairs.map(([a, b]) => tf.tidy(() => tf.max(tf.abs(tf.sub(a, b))).dataSync()[0])));
-    tf.dispose([ids, ...start, ...want, ...Object.values(feeds), ...Object.values(got), ...pairs.map((p) => p[1])]);
+    tf.dispose([ids, ...start, ...want, ...Object.values(feeds), ...Object.values(got), ...Object.values(final)]);
     if (!(worst <= 1e-4)) throw new UserError(`onnxruntime's logits or states differ from tfjs's by ${worst} (> 1e-4)`);
     return `verified in onnxruntime-node: logits and states of a sample batch from random states, max |onnxruntime - tfjs| = ${worst.toExponential(2)}`;
   }

@@ -42,8 +42,8 @@ export function exportLm(net: LmNet, metadata: Record<string, string> = {}): Uin
   return g.encode('charlm', 'rnnkit language model: symbol ids and states -> logits and states', metadata);
 }
 
-/** The layer's states (layer-major, h then c) ↔ the graph's [layers, B, H] h and c. */
-function toGraph(states: tf.Tensor2D[], isLstm: boolean): Record<string, tf.Tensor> {
+/** The layer's states (layer-major, h then c) as the graph's h0 (and c0) [layers, B, H]. */
+export function graphStates(states: tf.Tensor[], isLstm: boolean): Record<string, tf.Tensor> {
   const per = isLstm ? 2 : 1;
   const pick = (j: number): tf.Tensor => tf.stack(states.filter((_, i) => i % per === j));
   return isLstm ? { h0: pick(0), c0: pick(1) } : { h0: pick(0) };
@@ -66,7 +66,7 @@ export class OnnxStepper {
   /** One symbol per row: ids [B] from `states` → logits [B, V] and the next states (the caller disposes both). */
   step(ids: tf.Tensor1D, states: tf.Tensor2D[]): { logits: tf.Tensor2D; states: tf.Tensor2D[] } {
     const B = ids.shape[0];
-    const feeds = tf.tidy(() => ({ symbol_ids: tf.reshape(tf.cast(ids, 'int32'), [B, 1]), ...toGraph(states, this.isLstm) }));
+    const feeds = tf.tidy(() => ({ symbol_ids: tf.reshape(tf.cast(ids, 'int32'), [B, 1]), ...graphStates(states, this.isLstm) }));
     const out = this.session.run(feeds);
     tf.dispose(Object.values(feeds));
     const next = tf.tidy(() => {

@@ -58,14 +58,14 @@ function limits(src: number[][], o: DecodeOptions): number[] {
 }
 
 /** Pads source rows into a batch (empty sources become one <unk>). */
-function sourceBatch(src: number[][]): { ids: tf.Tensor2D; lengths: number[] } {
+export function sourceBatch(src: number[][]): { ids: tf.Tensor2D; lengths: number[] } {
   const rows = src.map((s) => (s.length ? s : [1]));
   const S = Math.max(...rows.map((r) => r.length));
   return { ids: tf.tensor2d(rows.map((r) => [...r, ...new Array(S - r.length).fill(0)]), [rows.length, S], 'int32'), lengths: rows.map((r) => r.length) };
 }
 
 /** Splits the sentences into batches of similar length, decodes each, returns results in input order. */
-function batched(src: number[][], batchSize: number, run: (rows: number[][]) => Decoded[]): Decoded[] {
+export function batched(src: number[][], batchSize: number, run: (rows: number[][]) => Decoded[]): Decoded[] {
   const order = [...src.keys()].sort((a, b) => src[a].length - src[b].length);
   const out: Decoded[] = new Array(src.length);
   for (let i = 0; i < order.length; i += batchSize) {

@@ -10,7 +10,7 @@ import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import { readArtifacts } from '../../src/train/checkpoint';
 import type { TranslateConfig } from './config';
-import { beamSearch, Decoded, greedyDecode } from './decode';
+import { batched, beamSearch, Decoded, greedyDecode, sourceBatch } from './decode';
 import { detokenize, tokenize } from './data';
 import { Seq2Seq } from './model';
 import { exportTranslator } from './onnx';
@@ -47,6 +47,14 @@ export interface TranslateOptions {
   attention?: boolean;
 }
 
+/** The exported graph's outputs (onnx.ts) as decoded sentences. */
+function readOnnxOutput(got: Record<string, tf.Tensor>): Decoded[] {
+  const tokens = got.tokens.arraySync() as number[][];
+  const lengths = got.lengths.dataSync();
+  const logp = got.log_prob.dataSync();
+  return tokens.map((row, r) => ({ tokens: row.slice(0, lengths[r]), logProb: logp[r] }));
+}
+
 export class Translator {
   /** Set by useOnnxRuntime(): greedy decoding runs the exported graph (onnx.ts) in onnxruntime-node. */
   private onnx: SyncOnnxSession | null = null;
@@ -77,18 +85,15 @@ export class Translator {
     const V = this.srcVocab.size;
     const src = [[4, 9, 5, 7, 11, 6], [8, 4], [5, 10, 12, 7, 4, 9, 6, 13, 5]].map((r) => r.map((id) => 4 + (id % Math.max(1, V - 4))));
     const want = greedyDecode(this.seq2seq, src, { ...this.limits });
-    const S = Math.max(...src.map((r) => r.length));
-    const ids = tf.tensor2d(src.map((r) => [...r, ...new Array(S - r.length).fill(0)]), undefined, 'int32');
+    const { ids } = sourceBatch(src);
     const got = await runOnnx(bytes, { source_ids: ids });
-    const tokens = got.tokens.arraySync() as number[][];
-    const lengths = got.lengths.dataSync();
-    const logp = got.log_prob.dataSync();
+    const out = readOnnxOutput(got);
     tf.dispose([ids, ...Object.values(got)]);
     let worst = 0;
     want.forEach((w, i) => {
-      const t = tokens[i].slice(0, lengths[i]);
+      const t = out[i].tokens;
       if (t.join(' ') !== w.tokens.join(' ')) throw new UserError(`onnxruntime's greedy output for sample ${i + 1} (${t.join(' ')}) differs from tfjs's (${w.tokens.join(' ')})`);
-      worst = Math.max(worst, Math.abs(logp[i] - w.logProb));
+      worst = Math.max(worst, Math.abs(out[i].logProb - w.logProb));
     });
     if (!(worst <= 1e-3)) throw new UserError(`onnxruntime's log-probabilities differ from tfjs's by ${worst}`);
     return `verified in onnxruntime-node: greedy translations of ${src.length} sample sources identical to tfjs, max |Δ log-prob| = ${worst.toExponential(2)}`;
@@ -110,23 +115,15 @@ export class Translator {
     return this.onnx !== null;
   }
 
-  /** Greedy decoding in onnxruntime, in batches of similar length (as greedyDecode). */
+  /** Greedy decoding in onnxruntime, batched as greedyDecode batches. */
   private decodeOnnx(src: number[][]): Decoded[] {
-    const order = [...src.keys()].sort((a, b) => src[a].length - src[b].length);
-    const out: Decoded[] = new Array(src.length);
-    for (let i = 0; i < order.length; i += 64) {
-      const idx = order.slice(i, i + 64);
-      const rows = idx.map((j) => (src[j].length ? src[j] : [1])); // an empty source is one <unk>, as greedyDecode
-      const S = Math.max(...rows.map((r) => r.length));
-      const ids = tf.tensor2d(rows.map((r) => [...r, ...new Array(S - r.length).fill(0)]), [rows.length, S], 'int32');
+    return batched(src, 64, (rows) => {
+      const { ids } = sourceBatch(rows);
       const got = this.onnx!.run({ source_ids: ids });
-      const tokens = got.tokens.arraySync() as number[][];
-      const lengths = got.lengths.dataSync();
-      const logp = got.log_prob.dataSync();
-      idx.forEach((j, r) => (out[j] = { tokens: tokens[r].slice(0, lengths[r]), logProb: logp[r] }));
+      const out = readOnnxOutput(got);
       tf.dispose([ids, ...Object.values(got)]);
-    }
-    return out;
+      return out;
+    });
   }
 
   static async load(dir: string): Promise<Translator> {
