@@ -21,8 +21,6 @@ Usage: python3 bench/torch_pos.py --batches FILE --threads 1,2
 from torch_common import emit, replay_peer, set_threads, timed
 
 
-
-
 def main():
     started = replay_peer()
     if started is None:

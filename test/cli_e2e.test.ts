@@ -3,10 +3,11 @@
  * training on small data, the bundled default, predicting from the saved model,
  * JSON summaries, exit codes, one-line errors, and Ctrl-C → checkpoint → 130 → resume.
  */
-import { ChildProcess, spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { interruptAfterFirstEpoch } from './helpers/interrupt';
 import { sentimentSlice } from './helpers/sentiment_data';
 
 const root = path.resolve(__dirname, '..');
@@ -112,15 +113,7 @@ test('usage errors exit 2; data errors exit 1; both one line on stderr without a
 test('Ctrl-C finishes the step, saves a checkpoint and exits 130; --resume continues', async () => {
   const out = tmp();
   const data = smallData();
-  const child: ChildProcess = spawn(process.execPath, [TRAIN, '--task', 'sentiment', '--data', data, '--epochs', '50', '--out', out, '--json', ...SMALL], { cwd: root });
-  let stdout = '';
-  const code = await new Promise<number | null>((resolve) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (/"event":"epoch"/.test(stdout) && !child.killed) child.kill('SIGINT');
-    });
-    child.on('exit', (c) => resolve(c));
-  });
+  const { code, stdout } = await interruptAfterFirstEpoch([TRAIN, '--task', 'sentiment', '--data', data, '--epochs', '50', '--out', out, '--json', ...SMALL], root);
   expect(code).toBe(130);
   const last = JSON.parse(stdout.trim().split('\n').pop()!);
   expect(last).toMatchObject({ event: 'summary', interrupted: true, model: path.join(out, 'last') });

@@ -44,7 +44,7 @@ function weightedLoss(outs: tf.Tensor[]): tf.Scalar {
 
 function compare(c: Case): void {
   const layer = c.layer();
-  const table = tf.variable(tf.randomUniform([V, E], -1, 1, 'float32', 1), true, `table_${c.name.replace(/\W/g, '_')}`);
+  const table = tf.variable(tf.randomUniform([V, E], -1, 1, 'float32', 1) as tf.Tensor2D, true, `table_${c.name.replace(/\W/g, '_')}`);
   const ids = tf.tensor2d(IDS, undefined, 'int32');
   const flat = tf.reshape(ids, [-1]);
   const [B, T] = [IDS.length, IDS[0].length];

@@ -3,7 +3,7 @@
  * as one worker within float32 rounding on a tiny three-class set with sentences
  * of different lengths (shards keep the batch's padding; masks hide it).
  */
-import { spawn, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -12,6 +12,7 @@ import { loadModel } from '../src/io/fs_handler';
 import { trainSentiment } from '../tasks/sentiment';
 import { task } from '../tasks/sentiment/task';
 import { toleranceRatio, useBackend } from './helpers/backends';
+import { interruptAfterFirstEpoch } from './helpers/interrupt';
 
 const root = path.resolve(__dirname, '..');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-sentiment-workers-'));
@@ -82,15 +83,7 @@ test('Ctrl-C during a 2-worker CLI run saves OUT/last and exits 130; --resume wi
   fs.writeFileSync(path.join(d, 'dev.tsv'), [src[0], ...src.slice(121, 161)].join('\n'));
   const out = tmp();
   const args = ['--data', d, '--out', out, '--json', '--workers', '2', '--hidden', '8', '--embedding-dim', '8', '--batch-size', '16', '--backend', 'wasm', '--pretrained', 'none'];
-  const child = spawn(process.execPath, [path.join(root, 'bin', 'rnn-train.js'), '--task', 'sentiment', '--epochs', '50', ...args], { cwd: root });
-  let stdout = '';
-  const code = await new Promise<number | null>((resolve) => {
-    child.stdout!.on('data', (c: Buffer) => {
-      stdout += c.toString();
-      if (/"event":"epoch"/.test(stdout) && !child.killed) child.kill('SIGINT');
-    });
-    child.on('exit', (c) => resolve(c));
-  });
+  const { code } = await interruptAfterFirstEpoch([path.join(root, 'bin', 'rnn-train.js'), '--task', 'sentiment', '--epochs', '50', ...args], root);
   expect(code).toBe(130);
   const state = JSON.parse(fs.readFileSync(path.join(out, 'last', 'training.json'), 'utf8'));
   expect(state.globalStep).toBeGreaterThan(0);
