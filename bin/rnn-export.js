@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry point of `rnn-export` (compiled code in dist/, built by `npm run build`).
-const { runMain } = require('../dist/src/cli/run.js');
-const { main } = require('../dist/src/cli/export.js');
+const { runMain } = require('../dist/cli/run.js');
+const { main } = require('../dist/cli/export.js');
 runMain('rnn-export', () => main(process.argv.slice(2)));

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // Entry point of `rnn-predict` (compiled code in dist/, built by `npm run build`).
-const { runMain } = require('../dist/src/cli/run.js');
-const { main } = require('../dist/src/cli/predict.js');
+const { runMain } = require('../dist/cli/run.js');
+const { main } = require('../dist/cli/predict.js');
 runMain('rnn-predict', () => main(process.argv.slice(2)));

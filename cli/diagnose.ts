@@ -11,12 +11,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import type { CellKind } from '../../layers/recurrent_layer';
-import { CELL_NAMES, gradientFlowFigure } from '../diagnostics/gradient_figure';
-import { LONG_DEPENDENCY_DEFAULTS, runLongDependency, type CellFlow, type LongDependencyConfig } from '../diagnostics/long_dependency';
-import { UserError } from '../errors';
-import { writeFileAtomic } from '../io/fs_handler';
-import { vegaLiteToSvg } from '../report/svg';
+import type { CellKind } from '../layers/recurrent_layer';
+import { CELL_NAMES, gradientFlowFigure } from '../src/diagnostics/gradient_figure';
+import { LONG_DEPENDENCY_DEFAULTS, runLongDependency, type CellFlow, type LongDependencyConfig } from '../src/diagnostics/long_dependency';
+import { UserError } from '../src/errors';
+import { writeFileAtomic } from '../src/io/fs_handler';
+import { vegaLiteToSvg } from '../src/report/svg';
 import { EXIT, parseArgs, useBackend } from './run';
 
 const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];

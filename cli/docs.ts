@@ -4,9 +4,9 @@
  * the block between the markers below, and test/readme_cli.test.ts fails when
  * the README's block differs from what the registry says.
  */
-import { getTask, taskNames } from '../../tasks';
-import type { Task, TaskOption } from '../task';
-import { COMMON_OPTIONS } from '../train/common';
+import { getTask, taskNames } from '../tasks';
+import type { Task, TaskOption } from '../src/task';
+import { COMMON_OPTIONS } from '../src/train/common';
 import { flagOf } from './options';
 
 export const DOCS_BEGIN = '<!-- cli-reference: generated from the task registry by `npm run docs`; do not edit by hand -->';

@@ -20,15 +20,15 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
-import '../../layers';
-import { getTask } from '../../tasks';
-import { UserError } from '../errors';
-import { writeFileAtomic } from '../io/fs_handler';
-import { loadTfjsLayersModel } from '../interop/tfjs_layers';
-import { exportModel, onnxInputNames } from '../onnx/export';
-import { runOnnx } from '../onnx/onnxruntime';
-import { onnx } from '../onnx/proto';
-import { readArtifacts } from '../train/checkpoint';
+import '../layers';
+import { getTask } from '../tasks';
+import { UserError } from '../src/errors';
+import { writeFileAtomic } from '../src/io/fs_handler';
+import { loadTfjsLayersModel } from '../src/interop/tfjs_layers';
+import { exportModel, onnxInputNames } from '../src/onnx/export';
+import { runOnnx } from '../src/onnx/onnxruntime';
+import { onnx } from '../src/onnx/proto';
+import { readArtifacts } from '../src/train/checkpoint';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
 
 export function program(): Command {

@@ -10,8 +10,8 @@
  */
 import * as path from 'path';
 import { Command } from 'commander';
-import { getTask } from '../../tasks';
-import { UserError } from '../errors';
+import { getTask } from '../tasks';
+import { UserError } from '../src/errors';
 import { commanderOptions } from './options';
 import { checkpointTask, engineOptions, runPredictor } from './predict';
 import { EXIT, parseArgs, runMain } from './run';

@@ -5,7 +5,7 @@
  * only what the user gave (merged over the task's defaults by the task itself).
  */
 import { InvalidArgumentError, Option } from 'commander';
-import type { TaskOption } from '../task';
+import type { TaskOption } from '../src/task';
 
 /** batchSize → batch-size */
 export const kebab = (key: string): string => key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase();

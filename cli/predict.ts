@@ -9,10 +9,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { getTask, taskNames } from '../../tasks';
-import { UserError } from '../errors';
-import type { PredictIO, Task } from '../task';
-import { readArtifacts, resolveCheckpoint } from '../train/checkpoint';
+import { getTask, taskNames } from '../tasks';
+import { UserError } from '../src/errors';
+import type { PredictIO, Task } from '../src/task';
+import { readArtifacts, resolveCheckpoint } from '../src/train/checkpoint';
 import { commanderOptions } from './options';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
 
@@ -105,7 +105,7 @@ export async function runPredictor(prog: string, task: Task, ckpt: string, args:
   const predictor = await task.load(ckpt);
   try {
     if (o.engine === 'onnxruntime') {
-      const { useOnnxRuntime } = await import('../onnx/engine');
+      const { useOnnxRuntime } = await import('../src/onnx/engine');
       useOnnxRuntime(predictor, { threads: (o.threads as number | undefined) ?? 1 });
       io.note('engine onnxruntime');
     }

@@ -5,7 +5,7 @@
  * in JSON mode so stdout stays machine-readable.
  */
 import * as cliProgress from 'cli-progress';
-import type { EpochInfo, StepInfo } from '../train';
+import type { EpochInfo, StepInfo } from '../src/train';
 
 export class Reporter {
   readonly json: boolean;

@@ -3,9 +3,9 @@
  * Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
  */
 import type { Command } from 'commander';
-import { BackendError, selectBackend } from '../backend';
-import { UserError } from '../errors';
-import { TrainingDivergedError, WorkerCrashedError } from '../train';
+import { BackendError, selectBackend } from '../src/backend';
+import { UserError } from '../src/errors';
+import { TrainingDivergedError, WorkerCrashedError } from '../src/train';
 
 export const EXIT = { ok: 0, failure: 1, usage: 2, interrupted: 130 } as const;
 

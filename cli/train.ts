@@ -9,10 +9,10 @@
  */
 import * as asciichart from 'asciichart';
 import { Command, Option } from 'commander';
-import { getTask, taskNames } from '../../tasks';
-import type { Task, TaskResult } from '../task';
-import { COMMON_OPTIONS } from '../train/common';
-import { StopSignal } from '../train';
+import { getTask, taskNames } from '../tasks';
+import type { Task, TaskResult } from '../src/task';
+import { COMMON_OPTIONS } from '../src/train/common';
+import { StopSignal } from '../src/train';
 import { commanderOptions, kebab } from './options';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
 import { Reporter, round, roundAll } from './reporter';
@@ -168,7 +168,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.interrupted;
   }
   if (o.report) {
-    const { writeHtmlReport } = await import('../report/html');
+    const { writeHtmlReport } = await import('../src/report/html');
     await writeHtmlReport(o.report as string, {
       task: task.name, backend, config: effective, history: result.training.history, steps,
       metrics: result.metrics, figures: result.figures ?? [], notes: result.notes, report: result.report,

@@ -2,7 +2,7 @@
 // Rewrites README.md's command-line reference from the task registry (npm run docs; needs dist/).
 const fs = require('fs');
 const path = require('path');
-const { cliReference, replaceReference } = require('../dist/src/cli/docs.js');
+const { cliReference, replaceReference } = require('../dist/cli/docs.js');
 
 (async () => {
   const file = path.join(__dirname, '..', 'README.md');

@@ -7,12 +7,12 @@ export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend
 export type { BackendName } from './backend';
 export { fileSystem, saveModel, loadModel, writeFileAtomic, readModelArtifacts, writeModelArtifacts, registerFileSystemRouter } from './io/fs_handler';
 export * from './train';
-// The task contract and registry: every pipeline (sentiment, pos, charlm, ...) as a Task.
+// The task contract: every pipeline (sentiment, pos, charlm, ...) is a Task. The registry of
+// the bundled tasks is its own entry, 'rnnkit/tasks' (tasks/index.ts), one floor up.
 export { defineTask } from './task';
 export type { Task, TaskConfig, TaskOption, TaskHooks, TaskResult, TaskFigure, TaskPredictor, PredictIO } from './task';
 export { COMMON_DEFAULTS, COMMON_OPTIONS, engineOptions } from './train/common';
 export type { CommonConfig } from './train/common';
-export { getTask, taskNames, registerTask } from '../tasks';
 // Reports (rnn-train --report) and the gradient-flow diagnostic (rnn-diagnose gradients).
 export { writeHtmlReport, vegaLiteToSvg, confusionMatrixFigure } from './report';
 export type { ReportInput, ReportStep } from './report';

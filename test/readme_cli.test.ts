@@ -1,7 +1,7 @@
 /** The README's CLI reference is what the task registry says (regenerate with `npm run docs`). */
 import * as fs from 'fs';
 import * as path from 'path';
-import { cliReference, DOCS_BEGIN, DOCS_END, replaceReference } from '../src/cli/docs';
+import { cliReference, DOCS_BEGIN, DOCS_END, replaceReference } from '../cli/docs';
 import { taskNames } from '../tasks';
 
 test('README.md holds the generated CLI reference of every registered task, unchanged', async () => {
