@@ -1,8 +1,9 @@
 /**
- * The README's command-line reference, generated from the task registry, so a
- * task's options cannot drift from their documentation: `npm run docs` rewrites
- * the block between the markers below, and test/readme_cli.test.ts fails when
- * the README's block differs from what the registry says.
+ * The command-line reference of docs/cli.md, generated from the task registry, so
+ * a task's options cannot drift from their documentation: `npm run docs`
+ * (scripts/cli-docs.js) rewrites the block between the markers below, and
+ * test/docs/cli_reference.test.ts fails when the file's block differs from what
+ * the registry says.
  */
 import { getTask, taskNames } from '../tasks';
 import type { Task, TaskOption } from '../src/task';
@@ -64,6 +65,6 @@ export async function cliReference(): Promise<string> {
 export function replaceReference(text: string, block: string): string {
   const a = text.indexOf(DOCS_BEGIN);
   const b = text.indexOf(DOCS_END);
-  if (a < 0 || b < a) throw new Error(`README.md: the markers of the generated CLI reference are missing (${DOCS_BEGIN} … ${DOCS_END})`);
+  if (a < 0 || b < a) throw new Error(`docs/cli.md: the markers of the generated CLI reference are missing (${DOCS_BEGIN} … ${DOCS_END})`);
   return text.slice(0, a) + block + text.slice(b + DOCS_END.length);
 }

@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// Rewrites README.md's command-line reference from the task registry (npm run docs; needs dist/).
+// Rewrites docs/cli.md's command-line reference from the task registry (npm run docs; needs dist/).
+// test/docs/cli_reference.test.ts fails when the file drifts from the registry.
 const fs = require('fs');
 const path = require('path');
 const { cliReference, replaceReference } = require('../dist/cli/docs.js');
 
 (async () => {
-  const file = path.join(__dirname, '..', 'README.md');
+  const file = path.join(__dirname, '..', 'docs', 'cli.md');
   const before = fs.readFileSync(file, 'utf8');
   const after = replaceReference(before, await cliReference());
   if (after !== before) fs.writeFileSync(file, after);
-  process.stdout.write(after === before ? 'README.md: CLI reference up to date\n' : 'README.md: CLI reference rewritten\n');
+  process.stdout.write(after === before ? 'docs/cli.md: CLI reference up to date\n' : 'docs/cli.md: CLI reference rewritten\n');
 })().catch((e) => {
   process.stderr.write(`cli-docs: ${e.message}\n`);
   process.exit(1);

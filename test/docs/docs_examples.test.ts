@@ -1,29 +1,34 @@
 /**
- * Every ```ts block of README.md runs, on wasm (this file) and on cpu
- * (readme_examples_cpu.test.ts), through the package's own entry points (see
- * helpers/readme_blocks.ts); only blocks fenced ```ts no-run are skipped, and they
- * stay rare. And the acceptance test of the Library example: built exactly as
- * written, trained with model.fit for two epochs, saved with the project's fs
- * handler and loaded back, it gives identical predictions, on wasm and on cpu.
+ * Every ```ts block of README.md and docs/**\/*.md runs, on wasm (this file) and on
+ * cpu (docs_examples_cpu.test.ts), through the package's own entry points (see
+ * ../helpers/docs_blocks.ts); only blocks fenced ```ts no-run are skipped, and they
+ * stay rare. And the acceptance test of the README's Library example: built
+ * exactly as written, trained with model.fit for two epochs, saved with the
+ * project's fs handler and loaded back, it gives identical predictions, on wasm
+ * and on cpu. The links and paths the docs name: links.test.ts.
  */
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel, saveModel } from '../src';
-import { readmeBlocks, runBlock } from './helpers/readme_blocks';
-import { useBackend } from './helpers/backends';
+import { loadModel, saveModel } from '../../src';
+import { allDocBlocks, docBlocks, docFiles, runBlock } from '../helpers/docs_blocks';
+import { useBackend } from '../helpers/backends';
 
-const blocks = readmeBlocks();
+const blocks = allDocBlocks();
 const runnable = blocks.filter((b) => !b.noRun);
 
-test('README.md has runnable TypeScript examples, and few no-run ones', () => {
-  expect(runnable.length).toBeGreaterThanOrEqual(2);
+test('README.md and docs/ have runnable TypeScript examples, and few no-run ones', () => {
+  expect(docFiles()).toEqual(expect.arrayContaining(['README.md', 'docs/onnx.md', 'docs/reports.md', 'docs/tasks/timeseries.md']));
+  expect(runnable.length).toBeGreaterThanOrEqual(6);
   expect(blocks.filter((b) => b.noRun).length).toBeLessThanOrEqual(Math.max(1, Math.floor(blocks.length / 3)));
-  expect(runnable.some((b) => b.section === 'Library')).toBe(true);
+  const readme = docBlocks('README.md').filter((b) => !b.noRun);
+  expect(readme.some((b) => b.section === 'Library')).toBe(true);
+  // Blocks of docs/ files are found too (not only the README's).
+  expect(runnable.filter((b) => b.file.startsWith('docs/')).length).toBeGreaterThanOrEqual(4);
 });
 
-describe.each(runnable.map((b) => [`README.md:${b.line} (${b.section})`, b] as const))('%s', (_name, block) => {
+describe.each(runnable.map((b) => [`${b.file}:${b.line} (${b.section})`, b] as const))('%s', (_name, block) => {
   test('runs on wasm', async () => {
     await runBlock(block, 'wasm');
   }, 300000);
@@ -31,7 +36,7 @@ describe.each(runnable.map((b) => [`README.md:${b.line} (${b.section})`, b] as c
 
 describe.each(['wasm', 'cpu'])('the Library example, exactly as written, on %s', (backend) => {
   test('trains with model.fit for two epochs, saves, loads, and predicts identically', async () => {
-    const block = blocks.find((b) => b.section === 'Library' && /tf\.sequential/.test(b.code));
+    const block = docBlocks('README.md').find((b) => b.section === 'Library' && /tf\.sequential/.test(b.code));
     if (!block) throw new Error('README.md: no Library block with a tf.sequential model');
     const { model } = (await runBlock(block, backend, 'return { model };')) as { model: tf.Sequential };
     expect(tf.getBackend()).toBe(backend);
