@@ -2,7 +2,9 @@
  * Progress output for long runs: a progress bar on a terminal (epoch, step, loss,
  * dev metric, examples/s, ETA), or one JSON object per line when asked (--json)
  * or when stdout is not a terminal. Human summaries go to stdout, notes to stderr
- * in JSON mode so stdout stays machine-readable.
+ * in JSON mode so stdout stays machine-readable. Training-health warnings (a layer
+ * whose update ratio stays out of range, most steps clipped) print as `warning:`
+ * lines, or `{"event":"warning"}` objects in JSON mode.
  */
 import * as cliProgress from 'cli-progress';
 import type { EpochInfo, StepInfo } from '../src/train';
@@ -13,6 +15,10 @@ export class Reporter {
   private lastMetric = '-';
   private lastJsonStep = 0;
   readonly losses: number[] = [];
+  /** Per epoch: the fraction of steps gradient clipping fired on (for the summary). */
+  readonly clipFractions: number[] = [];
+  /** Every health warning of the run (for the summary). */
+  readonly warnings: string[] = [];
 
   constructor(json: boolean, private readonly epochs: number, private readonly metricName = 'accuracy') {
     this.json = json || !process.stdout.isTTY;
@@ -39,8 +45,9 @@ export class Reporter {
   step(s: StepInfo): void {
     this.losses.push(s.loss);
     if (this.json) {
-      // Every 20 steps and the last of each epoch: enough to plot, not a flood.
-      if (s.globalStep - this.lastJsonStep >= 20 || s.step === s.stepsInEpoch - 1) {
+      // Logging steps (the engine measured their update ratio and layers) at least 20
+      // steps apart, and the last of each epoch: enough to plot, not a flood.
+      if (s.layers && (s.globalStep - this.lastJsonStep >= 20 || s.step === s.stepsInEpoch - 1)) {
         this.lastJsonStep = s.globalStep;
         this.event({
           event: 'step',
@@ -49,8 +56,9 @@ export class Reporter {
           steps: s.stepsInEpoch,
           loss: round(s.loss),
           gradNorm: round(s.gradNorm),
-          updateRatio: round(s.updateRatio, 8),
+          updateRatio: sig(s.updateRatio),
           lr: s.lr,
+          layers: Object.fromEntries(Object.entries(s.layers).map(([k, v]) => [k, { gradNorm: sig(v.gradNorm), updateRatio: sig(v.updateRatio) }])),
           examplesPerSec: Math.round(s.examplesPerSec),
           etaSec: Math.round(s.etaSec),
         });
@@ -83,12 +91,23 @@ export class Reporter {
   epoch(e: EpochInfo): void {
     const metric = e.dev[this.metricName];
     if (metric !== undefined) this.lastMetric = metric.toFixed(4);
+    const warnings = e.warnings ?? [];
+    this.clipFractions.push(round(e.clipFraction ?? 0, 4));
+    this.warnings.push(...warnings);
     if (this.json) {
-      this.event({ event: 'epoch', epoch: e.epoch + 1, loss: round(e.loss), dev: roundAll(e.dev), best: e.best, lr: e.lr, seconds: round(e.seconds, 1) });
+      this.event({ event: 'epoch', epoch: e.epoch + 1, loss: round(e.loss), dev: roundAll(e.dev), best: e.best, lr: e.lr, clipFraction: round(e.clipFraction ?? 0, 4), seconds: round(e.seconds, 1) });
+      for (const message of warnings) this.event({ event: 'warning', epoch: e.epoch + 1, message });
       return;
     }
     const dev = Object.entries(e.dev).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
-    this.println(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, dev ${dev}${e.best ? '  (best so far, saved)' : ''} [${e.seconds.toFixed(1)} s]`);
+    const clip = e.clipFraction ? `, clipped ${Math.round(100 * e.clipFraction)}% of steps` : '';
+    this.println(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${clip}, dev ${dev}${e.best ? '  (best so far, saved)' : ''} [${e.seconds.toFixed(1)} s]`);
+    for (const message of warnings) this.println(`warning: ${message}`);
+  }
+
+  /** Fields for the run's summary event: clipping rate per epoch and the health warnings. */
+  diagnostics(): { clipFraction: number[]; warnings: string[] } {
+    return { clipFraction: [...this.clipFractions], warnings: [...this.warnings] };
   }
 
   close(): void {
@@ -107,6 +126,11 @@ export function formatSeconds(s: number): string {
 export function round(v: number, digits = 5): number {
   const f = 10 ** digits;
   return Math.round(v * f) / f;
+}
+
+/** Four significant digits (update ratios span decades: fixed decimals would print 0). */
+export function sig(v: number | undefined, digits = 4): number | null {
+  return v === undefined || !Number.isFinite(v) ? null : Number(v.toPrecision(digits));
 }
 
 export function roundAll(m: Record<string, number>): Record<string, number> {

@@ -11,6 +11,7 @@ import * as asciichart from 'asciichart';
 import { Command, Option } from 'commander';
 import { getTask, taskNames } from '../tasks';
 import type { Task, TaskResult } from '../src/task';
+import type { ReportStep } from '../src/report';
 import { COMMON_OPTIONS } from '../src/train/common';
 import { StopSignal } from '../src/train';
 import { commanderOptions, kebab } from './options';
@@ -144,13 +145,13 @@ async function main(argv: string[]): Promise<number> {
     const shape = effective.cell ? `, ${String(effective.cell)}${effective.bidirectional ? ' (bidirectional)' : ''} ×${String(effective.layers ?? 1)}, hidden ${String(effective.hidden)}` : '';
     reporter.println(`rnn-train: task ${task.name}, backend ${backend}${shape}, out ${String(effective.out)}`);
   }
-  const steps: { globalStep: number; loss: number; gradNorm: number; lr: number }[] = [];
+  const steps: ReportStep[] = [];
   let result: TaskResult;
   try {
     result = await task.train(overrides, {
       onNote: (m) => reporter.note(m),
       onStep: (s) => {
-        steps.push({ globalStep: s.globalStep, loss: s.loss, gradNorm: s.gradNorm, lr: s.lr });
+        steps.push({ globalStep: s.globalStep, loss: s.loss, gradNorm: s.gradNorm, lr: s.lr, updateRatio: s.updateRatio, layers: s.layers });
         reporter.step(s);
       },
       onEpochEnd: (e) => reporter.epoch(e),
@@ -188,6 +189,7 @@ async function main(argv: string[]): Promise<number> {
       bestEpoch: result.training.bestEpoch + 1,
       stopped: result.training.stopped,
       model: result.modelDir,
+      ...reporter.diagnostics(),
       seconds: round(seconds, 1),
     });
     return EXIT.ok;

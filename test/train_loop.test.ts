@@ -85,12 +85,16 @@ test('step health numbers and JSON log records', async () => {
     expect(s.gradNorm).toBeGreaterThan(0);
     expect(s.paramNorm).toBeGreaterThan(0);
     expect(s.gradParamRatio).toBeCloseTo(s.gradNorm / s.paramNorm, 10);
-    expect(s.updateRatio).toBeCloseTo((s.lr * Math.min(s.gradNorm, 0.3)) / s.paramNorm, 10);
+    // the applied update ratio and per-layer figures: logging steps only (every 4th and epoch ends); test/train/update_ratio.test.ts checks their values
+    const logging = s.globalStep % 4 === 0 || s.step === 5;
+    expect(s.updateRatio !== undefined).toBe(logging);
+    expect(s.layers !== undefined).toBe(logging);
+    expect(s.clipped).toBe(s.gradNorm > 0.3);
     expect(s.examplesPerSec).toBeGreaterThan(0);
     expect(s.etaSec).toBeGreaterThanOrEqual(0);
   }
   expect(steps[11].etaSec).toBe(0);
-  const kinds = records.map((r) => (r.type === 'checkpoint' ? `checkpoint:${r.kind}` : r.type === 'step' ? `step:${r.globalStep}` : r.type));
+  const kinds = records.filter((r) => r.type !== 'warning').map((r) => (r.type === 'checkpoint' ? `checkpoint:${r.kind}` : r.type === 'step' ? `step:${r.globalStep}` : r.type));
   expect(kinds).toEqual([
     'start', 'step:4', 'step:6', 'checkpoint:best', 'checkpoint:last', 'epoch',
     'step:8', 'step:12', ...(records.some((r) => r.type === 'checkpoint' && r.kind === 'best' && r.epoch === 2) ? ['checkpoint:best'] : []), 'checkpoint:last', 'epoch', 'stop',

@@ -5,6 +5,9 @@
  *   - the metrics of the best checkpoint (dev, test) as a table,
  *   - training and validation loss by epoch, the dev metrics by epoch,
  *   - the training loss, learning rate and gradient norm of every step,
+ *   - per layer (weight group) on the logging steps: gradient norm and the update
+ *     the optimizer applied relative to the weights (log scale, 1e-3 guide line),
+ *     and the share of steps clipped by epoch,
  *   - the task's own figures (TaskResult.figures: confusion matrix, attention...),
  *   - the task's notes and text report, and the configuration.
  *
@@ -31,6 +34,10 @@ export interface ReportStep {
   gradNorm: number;
   /** Learning rate used by the step. */
   lr: number;
+  /** Logging steps: the applied update ratio ‖Δθ‖/‖θ‖ over all weights. */
+  updateRatio?: number;
+  /** Logging steps: per weight group, its gradient norm and applied update ratio. */
+  layers?: Record<string, { gradNorm: number; updateRatio: number }>;
 }
 
 /** Everything a report shows. */
@@ -83,20 +90,33 @@ function thin<T>(xs: T[], max: number): T[] {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/** A line chart of long-form rows { x, value, series }. */
-function lineSpec(rows: { x: number; value: number; series: string }[], xTitle: string, yTitle: string, opts: { log?: boolean; points?: boolean; ticks?: number[] } = {}): Record<string, unknown> {
-  return {
-    $schema: SCHEMA,
-    width: WIDTH,
-    height: HEIGHT,
-    data: { values: rows },
+/** A line chart of long-form rows { x, value, series }; `guide`: a dashed horizontal line at that y. */
+function lineSpec(
+  rows: { x: number; value: number; series: string }[], xTitle: string, yTitle: string,
+  opts: { log?: boolean; points?: boolean; ticks?: number[]; guide?: number; legendColumns?: number; domain?: [number, number] } = {},
+): Record<string, unknown> {
+  const line = {
     mark: { type: 'line', point: opts.points ?? false, clip: true },
     encoding: {
       x: { field: 'x', type: 'quantitative', title: xTitle, axis: opts.ticks ? { values: opts.ticks, format: 'd' } : {}, scale: { nice: false } },
-      y: { field: 'value', type: 'quantitative', title: yTitle, scale: opts.log ? { type: 'log' } : { zero: false }, axis: { format: '~g' } },
-      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400 } },
+      y: { field: 'value', type: 'quantitative', title: yTitle, scale: opts.log ? { type: 'log' } : opts.domain ? { domain: opts.domain } : { zero: false }, axis: { format: '~g' } },
+      color: { field: 'series', type: 'nominal', title: null, legend: { orient: 'top', labelLimit: 400, ...(opts.legendColumns ? { columns: opts.legendColumns } : {}) } },
     },
   };
+  const base = { $schema: SCHEMA, width: WIDTH, height: HEIGHT, data: { values: rows } };
+  if (opts.guide === undefined) return { ...base, ...line };
+  const guide = { mark: { type: 'rule', strokeDash: [4, 4], color: '#888' }, encoding: { y: { datum: opts.guide } } };
+  return { ...base, layer: [line, guide] };
+}
+
+/** Long-form rows of one per-layer figure over the logging steps. */
+function layerRows(steps: ReportStep[], key: 'gradNorm' | 'updateRatio'): { x: number; value: number; series: string }[] {
+  const rows: { x: number; value: number; series: string }[] = [];
+  for (const s of steps) {
+    if (!s.layers) continue;
+    for (const [name, h] of Object.entries(s.layers)) if (finite(h[key]) && h[key] > 0) rows.push({ x: s.globalStep, value: h[key], series: name });
+  }
+  return rows;
 }
 
 /** The common curves, each { title, spec, caption }, from the history and the steps (absent data → no chart). */
@@ -134,6 +154,36 @@ export function trainingFigures(history: Record<string, number>[], steps: Report
   const gradRows = drawn.filter((s) => finite(s.gradNorm) && s.gradNorm > 0).map((s) => ({ x: s.globalStep, value: s.gradNorm, series: 'gradient norm' }));
   if (gradRows.length > 0) {
     figures.push({ title: 'Gradient norm', spec: lineSpec(gradRows, 'optimizer step', 'global L2 norm (log)', { log: true }), caption: 'Global norm of the gradients before clipping; spikes are what clipping guards against.' });
+  }
+
+  // Per layer, on the logging steps (all of them: they are already every logEvery-th step).
+  const logged = thin(steps.filter((s) => finite(s.globalStep) && s.layers !== undefined), MAX_STEP_POINTS);
+  const columns = (rows: { series: string }[]): number => (new Set(rows.map((r) => r.series)).size > 6 ? 3 : 0);
+  const ratioRows = layerRows(logged, 'updateRatio');
+  if (ratioRows.length > 0) {
+    figures.push({
+      title: 'Update ratio by layer',
+      spec: lineSpec(ratioRows, 'optimizer step', '‖Δw‖ / ‖w‖ (log)', { log: true, guide: 1e-3, legendColumns: columns(ratioRows) }),
+      caption:
+        'The update the optimizer applied to each layer, relative to its weights (dashed: 1e-3, the usual healthy size). ' +
+        'A layer far below (under 1e-5) barely learns; far above (over 1e-1) it thrashes: change the learning rate.',
+    });
+  }
+  const layerGradRows = layerRows(logged, 'gradNorm');
+  if (layerGradRows.length > 0) {
+    figures.push({
+      title: 'Gradient norm by layer',
+      spec: lineSpec(layerGradRows, 'optimizer step', 'L2 norm (log)', { log: true, legendColumns: columns(layerGradRows) }),
+      caption: "Each layer's gradient norm before clipping: vanishing gradients show as a layer falling decades below the others.",
+    });
+  }
+  const clipRows = epochs.filter((h) => finite(h.clipFraction)).map((h) => ({ x: h.epoch, value: h.clipFraction, series: 'steps clipped' }));
+  if (clipRows.some((r) => r.value > 0)) {
+    figures.push({
+      title: 'Clipped steps by epoch',
+      spec: lineSpec(clipRows, 'epoch', 'fraction of steps clipped', { points: true, ticks, domain: [0, 1] }),
+      caption: 'Share of the steps whose gradients global-norm clipping rescaled. Above one half the clip norm, not the gradient, sets the step size (--clip-norm).',
+    });
   }
   return figures;
 }

@@ -5,8 +5,10 @@
  *   per step:  lr → seed dropout → loss & grads (tf.variableGrads over the trainable
  *              weights: BPTT through the recurrent layers) → clip (measures the norm)
  *              → health check → optimizer.applyGradients → dispose → log → stop?
- *   per epoch: dev evaluation → selection & schedule → checkpoints (best, last)
- *              → early stopping / stop?
+ *              (on logging steps the weights are kept before the step, to report
+ *              the update actually applied, per layer: src/diagnostics/step_health)
+ *   per epoch: dev evaluation → selection & schedule → health warnings
+ *              → checkpoints (best, last) → early stopping / stop?
  *
  * Every random choice is a function of (seed, epoch, step), and the whole loop
  * state lives in `st` (saved as training.json), so a run stopped and resumed from
@@ -19,6 +21,8 @@
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
+import { EpochHealth, UpdateProbe, type UpdateMeasure } from '../diagnostics/step_health';
+import { trainableNames } from '../diagnostics/weight_groups';
 import { clipByGlobalNorm, clipByValue, globalNorm } from './clip';
 import { readCarried, readEma, readTrainingState, restoreModelWeights, restoreOptimizer, saveCheckpoint, TrainingState } from './checkpoint';
 import { CheckpointMismatchError, TrainingDivergedError, WorkerCrashedError } from './errors';
@@ -73,11 +77,14 @@ function resolveMode(mode: MetricMode, metric: string | null): 'max' | 'min' {
   return metric === null || /loss|err|perplexity|ppl|mse|mae|rmse|wer|cer/i.test(metric) ? 'min' : 'max';
 }
 
-function freshState(seed: number, metric: string | null, mode: MetricMode, schedule: LrSchedule): TrainingState {
+/** The loop state: what checkpoints save, plus the clipped steps of the epoch in progress (so a mid-epoch resume reports the same clip fraction). */
+type LoopState = TrainingState & { epochClipped?: number };
+
+function freshState(seed: number, metric: string | null, mode: MetricMode, schedule: LrSchedule): LoopState {
   return {
     epoch: 0, step: 0, globalStep: 0, seed,
     metric, mode: resolveMode(mode, metric), best: null, bestEpoch: -1, bestDev: {}, bad: 0,
-    referenceLoss: null, epochLossSum: 0, epochSteps: 0,
+    referenceLoss: null, epochLossSum: 0, epochSteps: 0, epochClipped: 0,
     schedule: schedule.state, history: [],
   };
 }
@@ -91,6 +98,9 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
   if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.metric, o.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Applied-update measurement on logging steps, when anyone listens.
+  const probe = o.onStep || o.onLog ? new UpdateProbe(vars, trainableNames(model.trainableWeights)) : null;
+  const health = new EpochHealth();
   const ema = o.ema > 0 ? new WeightAverage(vars, o.ema, o.resume ? readEma(o.resume) : null, st.emaUpdates ?? 0) : null;
   const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;
   const bestDir = o.checkpointDir ? path.join(o.checkpointDir, 'best') : undefined;
@@ -121,6 +131,8 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       const totalSteps = o.epochs * batches.length;
       const firstStep = st.step;
       let examples = 0;
+      health.restoreCounts(st.epochSteps, st.epochClipped ?? 0);
+      let lastLr = o.lr;
       if (!started) log({ type: 'start', backend: tf.getBackend(), workers: o.workers, epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
       started = true;
 
@@ -129,11 +141,15 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         // 1. learning rate
         const lr = schedule.lr(st.epoch, st.globalStep, totalSteps);
         setLearningRate(optimizer, lr);
+        lastLr = lr;
+        const logging = (st.globalStep + 1) % Math.max(1, o.logEvery) === 0 || st.step + 1 === batches.length;
         // 2. forward + backward (on one thread, or sharded over the workers)
         const { loss, grads } = pool ? await parallelStep(pool, spec, batch, st, save, lastDir) : localStep(spec, batch, st, vars);
         // 3. clip (by value, then by global norm; the norm is measured either way)
         const byValue = o.clipValue > 0 ? clipByValue(grads, o.clipValue) : grads;
         const { grads: clipped, norm } = clipByGlobalNorm(byValue, o.clipNorm > 0 ? o.clipNorm : Infinity);
+        const wasClipped = o.clipNorm > 0 && norm > o.clipNorm;
+        if (probe && logging) probe.begin(byValue);
         tf.dispose(Object.values(grads));
         if (byValue !== grads) tf.dispose(Object.values(byValue));
         // 4. health: never apply a NaN/Inf or exploding step
@@ -142,6 +158,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         const exploded = o.maxDivergenceRatio > 0 && ref !== null && ref > 0 && loss > o.maxDivergenceRatio * ref;
         if (!Number.isFinite(loss) || !Number.isFinite(norm) || exploded) {
           tf.dispose(Object.values(clipped));
+          probe?.release();
           const message =
             `training diverged at epoch ${st.epoch + 1}, step ${st.step + 1}: loss ${loss}, gradient norm ${norm}` +
             (exploded ? ` (more than ${o.maxDivergenceRatio}× the first loss ${ref})` : '') +
@@ -153,6 +170,9 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         // 5. optimizer step
         optimizer.applyGradients(clipped);
         tf.dispose(Object.values(clipped));
+        const measured = probe && logging ? probe.end() : undefined;
+        health.step(wasClipped, measured);
+        if (wasClipped) st.epochClipped = (st.epochClipped ?? 0) + 1;
         ema?.update();
         st.step++;
         st.globalStep++;
@@ -160,9 +180,9 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         st.epochSteps++;
         examples += spec.batchSize(batch);
         // 6. log
-        const logThis = o.onLog !== undefined && (st.globalStep % Math.max(1, o.logEvery) === 0 || st.step === batches.length);
+        const logThis = o.onLog !== undefined && logging;
         if (o.onStep || logThis) {
-          const info = stepInfo(st, batches.length, o.epochs, loss, norm, lr, o.clipNorm, vars, examples, epochStart, st.step - firstStep);
+          const info = stepInfo(st, batches.length, o.epochs, loss, norm, wasClipped, lr, vars, measured, examples, epochStart, st.step - firstStep);
           o.onStep?.(info);
           if (logThis) log({ type: 'step', ...info });
         }
@@ -197,22 +217,30 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         st.bad = 0;
       } else st.bad++;
       const lr = schedule.lr(st.epoch + 1, st.globalStep, totalSteps);
-      const entry = { epoch: st.epoch + 1, loss: meanLoss, lr, ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`dev_${k}`, v])) };
+      const h = health.summary(st.epoch, lastLr, o.clipNorm);
+      health.reset();
+      const entry = { epoch: st.epoch + 1, loss: meanLoss, lr, clipFraction: h.clipFraction, ...Object.fromEntries(Object.entries(dev).map(([k, v]) => [`dev_${k}`, v])) };
       st.history.push(entry);
-      const info: EpochInfo = { epoch: st.epoch, loss: meanLoss, dev, best: isBest, lr, seconds: (Date.now() - epochStart) / 1000 };
+      const info: EpochInfo = {
+        epoch: st.epoch, loss: meanLoss, dev, best: isBest, lr, seconds: (Date.now() - epochStart) / 1000,
+        clipFraction: h.clipFraction, ...(Object.keys(h.layers).length > 0 ? { layers: h.layers } : {}), warnings: h.warnings,
+      };
       // The checkpoint records the position to continue from: the next epoch's first step.
       st.epoch++;
       st.step = 0;
       st.epochLossSum = 0;
       st.epochSteps = 0;
+      st.epochClipped = 0;
       if (isBest) await save('best');
       await save('last');
       o.onEpochEnd?.(info);
       log({ type: 'epoch', ...info });
+      for (const message of info.warnings) log({ type: 'warning', message, epoch: info.epoch });
       if (o.patience > 0 && st.bad >= o.patience) stopped = 'early-stopping';
       else if (o.stopRequested() && st.epoch < o.epochs) stopped = 'interrupted';
     }
   } finally {
+    probe?.release();
     optimizer.dispose();
     ema?.dispose();
     await pool?.close();
@@ -322,14 +350,18 @@ function selectionValue(metric: string | null, dev: Metrics, meanLoss: number, e
   return dev[metric];
 }
 
-/** The health numbers of a step (one extra reduction over the weights). */
+/** The health numbers of a step (one extra reduction over the weights, unless the step was measured). */
 function stepInfo(
-  st: TrainingState, stepsInEpoch: number, epochs: number, loss: number, norm: number, lr: number,
-  clipNorm: number, vars: tf.Variable[], examples: number, epochStart: number, stepsDone: number,
+  st: TrainingState, stepsInEpoch: number, epochs: number, loss: number, norm: number, clipped: boolean, lr: number,
+  vars: tf.Variable[], measured: UpdateMeasure | undefined, examples: number, epochStart: number, stepsDone: number,
 ): StepInfo {
-  const pn = globalNorm(vars);
-  const paramNorm = pn.dataSync()[0];
-  pn.dispose();
+  let paramNorm: number;
+  if (measured) paramNorm = measured.paramNorm;
+  else {
+    const pn = globalNorm(vars);
+    paramNorm = pn.dataSync()[0];
+    pn.dispose();
+  }
   const elapsed = Math.max((Date.now() - epochStart) / 1000, 1e-3);
   const stepsLeft = stepsInEpoch - st.step + (epochs - st.epoch - 1) * stepsInEpoch;
   return {
@@ -339,9 +371,10 @@ function stepInfo(
     globalStep: st.globalStep,
     loss,
     gradNorm: norm,
+    clipped,
     paramNorm,
     gradParamRatio: norm / Math.max(paramNorm, 1e-12),
-    updateRatio: (lr * (clipNorm > 0 ? Math.min(norm, clipNorm) : norm)) / Math.max(paramNorm, 1e-12),
+    ...(measured ? { updateRatio: measured.updateRatio, layers: measured.layers } : {}),
     lr,
     examplesPerSec: examples / elapsed,
     etaSec: (stepsLeft * elapsed) / Math.max(stepsDone, 1),
@@ -352,8 +385,8 @@ function stepInfo(
 async function resume<B>(
   spec: TrainSpec<B>, optimizer: tf.Optimizer, schedule: LrSchedule, dir: string,
   seed: number | undefined, metric: string | undefined, optimizerName: string,
-): Promise<TrainingState> {
-  const st = readTrainingState(dir);
+): Promise<LoopState> {
+  const st: LoopState = readTrainingState(dir);
   if (metric !== undefined && st.metric !== null && metric !== st.metric) {
     throw new CheckpointMismatchError(`${dir}: the checkpoint's run selects on '${st.metric}', not '${metric}' (its best value would not compare)`);
   }

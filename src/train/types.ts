@@ -4,6 +4,7 @@
  * TrainOptions and draws what the callbacks report.
  */
 import type * as tf from '@tensorflow/tfjs';
+import type { EpochHealthSummary, LayerHealth } from '../diagnostics/step_health';
 import type { OptimizerName } from './optimizers';
 import type { ScheduleOptions } from './schedules';
 
@@ -147,7 +148,13 @@ export interface TrainOptions {
   onEpochEnd?: (info: EpochInfo) => void;
   /** Structured log records (one JSON line each for `--json` output). */
   onLog?: (record: LogRecord) => void;
-  /** Emit a 'step' log record every this many steps. Default 10. */
+  /**
+   * Logging steps: every this many global steps and the last step of every epoch.
+   * A 'step' log record is emitted on them (with onLog), and, when onStep or onLog
+   * is given, the applied update ratio and the per-layer figures are measured on
+   * them (StepInfo.updateRatio / .layers; a copy of the weights before the step,
+   * on those steps only). Default 10.
+   */
   logEvery?: number;
   /**
    * Data-parallel training over this many threads: every batch is split into
@@ -183,12 +190,26 @@ export interface StepInfo {
   loss: number;
   /** Global L2 norm of the gradients before clipping. */
   gradNorm: number;
+  /** Whether global-norm clipping rescaled this step's gradients (gradNorm > clipNorm > 0). */
+  clipped: boolean;
   /** Global L2 norm of the trainable weights after the step. */
   paramNorm: number;
-  /** ‖g‖ / ‖θ‖ (char-rnn's health number; ~1e-3 is typical, ≫ means trouble). */
+  /** ‖g‖ / ‖θ‖ (char-rnn's health number). */
   gradParamRatio: number;
-  /** lr · ‖g_clipped‖ / ‖θ‖: the relative size of an SGD update. */
-  updateRatio: number;
+  /**
+   * Logging steps only (TrainOptions.logEvery): the update the optimizer applied,
+   * ‖θ_after − θ_before‖ / ‖θ_before‖ over all trainable weights, for any
+   * optimizer (with Adam about lr per weight whatever the gradient; ~1e-3 is
+   * healthy, below 1e-5 the weights barely move, above 1e-1 they thrash).
+   * Undefined on the other steps.
+   */
+  updateRatio?: number;
+  /**
+   * Logging steps only: per weight group (embedding, each recurrent layer and
+   * direction, attention, output...; see src/diagnostics/weight_groups), its
+   * gradient norm (before norm clipping) and applied update ratio.
+   */
+  layers?: Record<string, LayerHealth>;
   lr: number;
   /** Training examples per second in this epoch so far. */
   examplesPerSec: number;
@@ -207,6 +228,12 @@ export interface EpochInfo {
   best: boolean;
   lr: number;
   seconds: number;
+  /** Fraction of the epoch's steps where global-norm clipping fired (0 without clipNorm). */
+  clipFraction: number;
+  /** Per weight group over the epoch's logging steps (mean gradient norm, geometric-mean / min / max update ratio); absent when no step was measured. */
+  layers?: EpochHealthSummary['layers'];
+  /** Health warnings of the epoch (a layer's update ratio below 1e-5 or above 1e-1 all epoch, more than half the steps clipped), one line each. */
+  warnings: string[];
 }
 
 /** One structured log line. */
@@ -216,7 +243,8 @@ export type LogRecord =
   | { type: 'start'; backend: string; workers?: number; epochs: number; stepsPerEpoch: number; seed: number; resumedFrom?: string; epoch: number; step: number }
   | { type: 'checkpoint'; dir: string; kind: 'last' | 'best'; epoch: number; step: number; globalStep: number }
   | { type: 'stop'; reason: TrainResult['stopped']; epoch: number; step: number; globalStep: number }
-  | { type: 'diverged'; message: string; epoch: number; step: number; loss: number; gradNorm: number };
+  | { type: 'diverged'; message: string; epoch: number; step: number; loss: number; gradNorm: number }
+  | { type: 'warning'; message: string; epoch: number };
 
 /** What train() returns. */
 export interface TrainResult {
@@ -233,7 +261,7 @@ export interface TrainResult {
   /** The selection metric's name and its best value. */
   metric: string;
   bestValue: number;
-  /** Per-epoch log: { epoch (1-based), loss, lr, dev_<metric>... }. */
+  /** Per-epoch log: { epoch (1-based), loss, lr, clipFraction, dev_<metric>... }. */
   history: Record<string, number>[];
   /** Checkpoint directories (when checkpointDir was given). */
   lastDir?: string;
