@@ -98,8 +98,8 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
   if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.metric, o.optimizer);
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  // Applied-update measurement on logging steps, when anyone listens.
-  const probe = o.onStep || o.onLog ? new UpdateProbe(vars, trainableNames(model.trainableWeights)) : null;
+  // Applied-update measurement on logging steps, when anyone listens (the epoch's warnings need it too).
+  const probe = o.onStep || o.onLog || o.onEpochEnd ? new UpdateProbe(vars, trainableNames(model.trainableWeights)) : null;
   const health = new EpochHealth();
   const ema = o.ema > 0 ? new WeightAverage(vars, o.ema, o.resume ? readEma(o.resume) : null, st.emaUpdates ?? 0) : null;
   const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;

@@ -150,8 +150,8 @@ export interface TrainOptions {
   onLog?: (record: LogRecord) => void;
   /**
    * Logging steps: every this many global steps and the last step of every epoch.
-   * A 'step' log record is emitted on them (with onLog), and, when onStep or onLog
-   * is given, the applied update ratio and the per-layer figures are measured on
+   * A 'step' log record is emitted on them (with onLog), and, when onStep, onLog or
+   * onEpochEnd is given, the applied update ratio and the per-layer figures are measured on
    * them (StepInfo.updateRatio / .layers; a copy of the weights before the step,
    * on those steps only). Default 10.
    */
