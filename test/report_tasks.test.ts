@@ -52,6 +52,7 @@ for (const name of taskNames()) {
     const svgs = html.match(/<svg /g)?.length ?? 0;
     expect(svgs).toBeGreaterThanOrEqual(3); // loss, dev metric and lr curves at least
     expect(html).toContain('Loss by epoch');
+    for (const panel of ['Update ratio by layer', 'Gradient norm by layer']) expect(html).toContain(`<h3>${panel}</h3>`); // per-layer diagnostics (issue 29)
     expect(html).not.toMatch(/<script/i);
     if (why) {
       process.stderr.write(`report_tasks: not opened in a browser (${why})\n`);
