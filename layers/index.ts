@@ -34,3 +34,4 @@ export type { PoolingMode } from './pooling';
 export { Attention, attention, maskedSoftmax, type AttentionArgs, type AttentionScore } from './attention';
 export { plainMatMul } from './plain_matmul';
 export { PaddingMask, paddingMask } from './padding_mask';
+export { ConvLSTM2D, convLstm2d, ConvLSTM2DCell, type ConvLSTM2DArgs, type ConvMergeMode, type ConvRecurrentActivation, type ConvPadding } from './conv_lstm2d';
