@@ -100,8 +100,8 @@ export class Reporter {
       return;
     }
     const dev = Object.entries(e.dev).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ');
-    const clip = e.clipFraction ? `, clipped ${Math.round(100 * e.clipFraction)}% of steps` : '';
-    this.println(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}${clip}, dev ${dev}${e.best ? '  (best so far, saved)' : ''} [${e.seconds.toFixed(1)} s]`);
+    const clip = e.clipFraction ? `; ${Math.round(100 * e.clipFraction)}% of steps clipped` : '';
+    this.println(`epoch ${e.epoch + 1}: loss ${e.loss.toFixed(4)}, dev ${dev}${e.best ? '  (best so far, saved)' : ''} [${e.seconds.toFixed(1)} s${clip}]`);
     for (const message of warnings) this.println(`warning: ${message}`);
   }
 
