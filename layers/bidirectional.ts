@@ -80,6 +80,15 @@ export class Bidirectional extends RecurrentLayer {
 }
 tf.serialization.registerClass(Bidirectional);
 
-export function bidirectional(args: BidirectionalArgs): Bidirectional {
-  return new Bidirectional(args);
+/** A layer that builds its own bidirectional form (ConvLSTM2D: its states are not [B, H] rows). */
+export interface SelfBidirectional<L> {
+  toBidirectional(opts: Omit<BidirectionalArgs, 'layer'>): L;
+}
+
+export function bidirectional(args: BidirectionalArgs): Bidirectional;
+export function bidirectional<L>(args: Omit<BidirectionalArgs, 'layer'> & { layer: SelfBidirectional<L> }): L;
+export function bidirectional<L>(args: BidirectionalArgs | (Omit<BidirectionalArgs, 'layer'> & { layer: SelfBidirectional<L> })): Bidirectional | L {
+  const { layer, ...opts } = args;
+  if (!(layer instanceof RecurrentLayer) && typeof (layer as Partial<SelfBidirectional<L>>).toBidirectional === 'function') return (layer as SelfBidirectional<L>).toBidirectional(opts);
+  return new Bidirectional(args as BidirectionalArgs);
 }

@@ -10,7 +10,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { bidirectional, convLstm2d, ConvLSTM2D } from '../../layers';
+import { bidirectional, convLstm2d, ConvLSTM2D, seedDropout } from '../../layers';
 import { expectClose, TEST_BACKENDS, useBackend } from '../helpers/backends';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/convlstm');
@@ -120,5 +120,184 @@ describe.each(TEST_BACKENDS)('ConvLSTM fixtures on %s', (backend) => {
       tf.dispose([...kept, value, x, ...h0, ...c0, R, Rh, Rc, ...Object.values(grads)]);
       tf.dispose(layers.flatMap((l) => l.weights.map((w) => w.read())));
     });
+  });
+});
+
+/** Deterministic pseudo-random values in [−s, s]. */
+function rand(shape: number[], seed: number, s = 0.5): tf.Tensor {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const v = new Float32Array(n);
+  let st = seed >>> 0;
+  for (let i = 0; i < n; i++) {
+    st = (Math.imul(st, 1664525) + 1013904223) >>> 0;
+    v[i] = ((st / 4294967296) * 2 - 1) * s;
+  }
+  return tf.tensor(v, shape);
+}
+
+describe('ConvLSTM2D on wasm', () => {
+  beforeAll(async () => useBackend('wasm'));
+
+  // tfjs-layers 4.22 as the second oracle: same weights → same outputs and states.
+  test.each([
+    ['sigmoid', 'same', 1, false],
+    ['hardSigmoid', 'same', 1, false],
+    ['sigmoid', 'valid', 2, false],
+    ['hardSigmoid', 'same', 1, true],
+  ] as const)('equals tf.layers.convLstm2d (%s, %s, strides %d, goBackwards %s)', (act, padding, strides, goBackwards) => {
+    const x = rand([2, 4, 7, 6, 3], 11);
+    const ours = convLstm2d({ filters: 4, kernelSize: 3, padding, strides, recurrentActivation: act, goBackwards, returnSequences: true, returnState: true, seed: 3 });
+    const theirs = tf.layers.convLstm2d({ filters: 4, kernelSize: 3, padding, strides, recurrentActivation: act, goBackwards, returnSequences: true, returnState: true });
+    const [yT, hT, cT] = theirs.apply(x) as tf.Tensor[];
+    ours.build(x.shape);
+    ours.setWeights(theirs.getWeights());
+    for (const implementation of ['fused', 'autodiff'] as const) {
+      (ours.args as { implementation: string }).implementation = implementation;
+      const [y, h, c] = ours.apply(x) as tf.Tensor[];
+      expectClose(`${act} ${implementation} y`, y, yT, 1e-5, 1e-5);
+      expectClose(`${act} ${implementation} h`, h, hT, 1e-5, 1e-5);
+      expectClose(`${act} ${implementation} c`, c, cT, 1e-5, 1e-5);
+      tf.dispose([y, h, c]);
+    }
+    tf.dispose([x, yT, hT, cT, ...ours.weights.map((w) => w.read()), ...theirs.weights.map((w) => w.read())]);
+  });
+
+  test('recurrent and input dropout: the fused gradients equal autodiff with the same masks', () => {
+    const x = tf.variable(rand([2, 3, 5, 5, 2], 5));
+    const layers = (['fused', 'autodiff'] as const).map((implementation) =>
+      convLstm2d({ filters: 3, kernelSize: 3, padding: 'same', dropout: 0.3, recurrentDropout: 0.4, returnSequences: true, implementation, seed: 9 }),
+    );
+    const results = layers.map((layer) => {
+      layer.build(x.shape);
+      layer.setWeights(layers[0].getWeights());
+      seedDropout(1234);
+      const R = rand([2, 3, 5, 5, 3], 8);
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(x, { training: true }) as tf.Tensor, R)) as tf.Scalar, [x, ...layer.trainableWeights.map((w) => w.read() as tf.Variable)]);
+      R.dispose();
+      return { value, grads: [grads[x.name], ...layer.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name])] };
+    });
+    expectClose('loss', results[0].value, results[1].value, 1e-5, 1e-5);
+    results[0].grads.forEach((g, i) => expectClose(`grad ${i}`, g, results[1].grads[i], 1e-5, 1e-5));
+    // Without training the masks are off: a different loss.
+    const plain = tf.tidy(() => tf.sum(layers[0].apply(x) as tf.Tensor).dataSync()[0]);
+    expect(Number.isFinite(plain)).toBe(true);
+    tf.dispose([x, ...results.flatMap((r) => [r.value, ...r.grads]), ...layers.flatMap((l) => l.weights.map((w) => w.read()))]);
+  });
+
+  test('a training step leaves no tensors behind (fused and autodiff)', () => {
+    for (const implementation of ['fused', 'autodiff'] as const) {
+      const layer = convLstm2d({ filters: 4, kernelSize: 3, padding: 'same', recurrentDropout: 0.2, implementation, seed: 2 });
+      const x = rand([2, 3, 6, 6, 2], 3);
+      const target = rand([2, 6, 6, 4], 4);
+      const opt = tf.train.adam(0.01);
+      layer.build(x.shape);
+      const vars = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const step = (): number => {
+        const loss = opt.minimize(() => tf.mean(tf.square(tf.sub(layer.apply(x, { training: true }) as tf.Tensor, target))) as tf.Scalar, true, vars);
+        const v = loss!.dataSync()[0];
+        loss!.dispose();
+        return v;
+      };
+      const first = step();
+      step();
+      const before = tf.memory().numTensors;
+      for (let i = 0; i < 3; i++) step();
+      expect(tf.memory().numTensors).toBe(before);
+      expect(step()).toBeLessThan(first);
+      opt.dispose();
+      tf.dispose([x, target, ...layer.weights.map((w) => w.read())]);
+    }
+  });
+
+  test('getConfig / fromConfig and a model round trip keep the configuration and the outputs', async () => {
+    const model = tf.sequential({
+      layers: [
+        convLstm2d({ filters: 3, kernelSize: [3, 2], strides: 2, padding: 'same', recurrentActivation: 'hardSigmoid', returnSequences: true, reverse: true, inputShape: [3, 6, 5, 2], seed: 4 }),
+        convLstm2d({ filters: 2, kernelSize: 1, dilationRate: 1, unitForgetBias: false, seed: 5 }),
+      ],
+    });
+    const layer = model.layers[0] as ConvLSTM2D;
+    const cfg = layer.getConfig();
+    const copy = ConvLSTM2D.fromConfig(ConvLSTM2D, cfg) as ConvLSTM2D;
+    expect(copy.getConfig()).toEqual(cfg);
+    expect(cfg.kernelSize).toEqual([3, 2]);
+    let artifacts: tf.io.ModelArtifacts | null = null;
+    await model.save(tf.io.withSaveHandler(async (a) => {
+      artifacts = a;
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }));
+    const loaded = await tf.loadLayersModel(tf.io.fromMemory(artifacts!));
+    expect(loaded.layers[0]).toBeInstanceOf(ConvLSTM2D);
+    expect(loaded.layers[0].getConfig()).toEqual(cfg);
+    const x = rand([2, 3, 6, 5, 2], 6);
+    expectClose('loaded model', loaded.predict(x) as tf.Tensor, model.predict(x) as tf.Tensor, 1e-6, 1e-6);
+  });
+
+  test('bidirectional wrapper: forward and reverse cells, concatenated along channels', () => {
+    const x = rand([2, 4, 5, 5, 2], 7);
+    const bi = bidirectional({ layer: convLstm2d({ filters: 3, kernelSize: 3, padding: 'same', returnSequences: true, seed: 1 }) });
+    const y = bi.apply(x) as tf.Tensor;
+    expect(y.shape).toEqual([2, 4, 5, 5, 6]);
+    expect(bi.weights.map((w) => w.originalName.split('/').pop())).toEqual(['kernel_l0', 'recurrent_kernel_l0', 'bias_l0', 'kernel_l0_reverse', 'recurrent_kernel_l0_reverse', 'bias_l0_reverse']);
+    const w = bi.getWeights();
+    const fwd = convLstm2d({ filters: 3, kernelSize: 3, padding: 'same', returnSequences: true });
+    const rev = convLstm2d({ filters: 3, kernelSize: 3, padding: 'same', returnSequences: true, reverse: true });
+    fwd.build(x.shape);
+    rev.build(x.shape);
+    fwd.setWeights(w.slice(0, 3));
+    rev.setWeights(w.slice(3));
+    expectClose('bidirectional', y, tf.concat([fwd.apply(x) as tf.Tensor, rev.apply(x) as tf.Tensor], -1), 1e-6, 1e-6);
+    expect(() => bidirectional({ layer: convLstm2d({ filters: 2, kernelSize: 3, reverse: true }) })).toThrow(/reads backwards/);
+  });
+});
+
+describe('ConvLSTM2D on cpu', () => {
+  beforeAll(async () => useBackend('cpu'));
+
+  test('fused gradients match centered finite differences (float64 loss from float32 runs)', () => {
+    const layer = convLstm2d({ filters: 2, kernelSize: 3, padding: 'same', strides: 1, returnSequences: true, returnState: true, seed: 21 });
+    const x = tf.variable(rand([1, 3, 4, 4, 2], 31));
+    const h0 = tf.variable(rand([1, 4, 4, 2], 32));
+    const c0 = tf.variable(rand([1, 4, 4, 2], 33));
+    const R = rand([1, 3, 4, 4, 2], 34, 1);
+    const Rc = rand([1, 4, 4, 2], 35, 1);
+    const loss = (): tf.Scalar =>
+      tf.tidy(() => {
+        const [y, , c] = layer.apply(x, { initialState: [h0, c0] }) as tf.Tensor[];
+        return tf.add(tf.sum(tf.mul(y, R)), tf.sum(tf.mul(c, Rc))) as tf.Scalar;
+      });
+    loss().dispose(); // builds
+    const vars = [...layer.trainableWeights.map((w) => w.read() as tf.Variable), x, h0, c0];
+    const { grads } = tf.variableGrads(loss, vars);
+    const eps = 1e-2;
+    for (const v of vars) {
+      const analytic = grads[v.name].dataSync();
+      const base = v.dataSync().slice();
+      const n = base.length;
+      for (const i of [0, Math.floor(n / 3), Math.floor((2 * n) / 3), n - 1]) {
+        const at = (d: number): number => {
+          const p = base.slice();
+          p[i] += d;
+          v.assign(tf.tensor(p, v.shape));
+          const l = loss();
+          const out = l.dataSync()[0];
+          l.dispose();
+          return out;
+        };
+        const numeric = (at(eps) - at(-eps)) / (2 * eps);
+        v.assign(tf.tensor(base, v.shape));
+        expect(Math.abs(numeric - analytic[i])).toBeLessThan(2e-3 + 2e-2 * Math.abs(analytic[i]));
+      }
+    }
+    tf.dispose([x, h0, c0, R, Rc, ...Object.values(grads), ...layer.weights.map((w) => w.read())]);
+  });
+
+  test('clear errors for wrong inputs and options', () => {
+    expect(() => convLstm2d({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer/);
+    expect(() => convLstm2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'same' or 'valid'/);
+    expect(() => convLstm2d({ filters: 2, kernelSize: 3, recurrentActivation: 'relu' as never })).toThrow(/recurrentActivation/);
+    const layer = convLstm2d({ filters: 2, kernelSize: 3, padding: 'same' });
+    expect(() => layer.apply(tf.zeros([1, 2, 4, 4]))).toThrow(/expected input \[batch, time, height, width, channels\]/);
+    expect(() => layer.apply(tf.zeros([1, 2, 4, 4, 1]), { initialState: [tf.zeros([1, 4, 4, 3]), tf.zeros([1, 4, 4, 2])] })).toThrow(/initial state 0 must be \[1, 4, 4, 2\]/);
   });
 });
