@@ -16,7 +16,7 @@ function shardLoss(tf, model, x) {
 function buildReplica(args) {
   const tf = require('@tensorflow/tfjs');
   const R = require(path.join(__dirname, '..', 'dist', 'src', 'index.js'));
-  const { projectModel } = require('./run');
+  const { projectModel } = require('./models');
   const { c, implementation, gruResetAfter, seed } = args;
   const model = projectModel(tf, R, c, implementation, { gruResetAfter });
   const x = tf.randomNormal([c.B, c.T, c.D], 0, 1, 'float32', seed);

@@ -17,7 +17,8 @@
 const path = require('path');
 const { Command, Option } = require('commander');
 const { CONFIGS, makeCases, trainFlops } = require('./configs');
-const { median, projectModel } = require('./run');
+const { median } = require('./run');
+const { projectModel } = require('./models');
 
 /** Matmuls by shape (per-step recurrent products vs the few large ones), other kernels by name. */
 function kernelKey(name, inputs) {

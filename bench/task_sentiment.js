@@ -45,7 +45,8 @@ async function main() {
   const { seedDropout } = require(path.join(dist, 'layers/random'));
   const { SENTIMENT_DEFAULTS } = require(path.join(dist, 'tasks/sentiment/config'));
   const { buildSentimentModel } = require(path.join(dist, 'tasks/sentiment/model'));
-  const { sentimentLoss, sentimentReplica } = require(path.join(dist, 'tasks/sentiment/replica'));
+  const { sentimentLoss } = require(path.join(dist, 'tasks/sentiment/loss'));
+  const { sentimentReplica } = require(path.join(dist, 'tasks/sentiment/replica'));
   const backend = await selectBackend(o.backend);
 
   const dataPath = o.data ?? path.join(__dirname, '..', 'data', 'sentiment');

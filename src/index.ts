@@ -10,9 +10,9 @@ export * from './train';
 // The task contract: every pipeline (sentiment, pos, charlm, ...) is a Task. The registry of
 // the bundled tasks is its own entry, 'rnnkit/tasks' (tasks/index.ts), one floor up.
 export { defineTask } from './task';
-export type { Task, TaskConfig, TaskOption, TaskHooks, TaskResult, TaskFigure, TaskPredictor, PredictIO } from './task';
-export { COMMON_DEFAULTS, COMMON_OPTIONS, engineOptions } from './train/common';
-export type { CommonConfig } from './train/common';
+export { readTaskArtifacts, noteSink, bestOrLastDir, hasBest } from './task_artifacts';
+export type { NoteSink } from './task_artifacts';
+export type { Task, TaskConfig, TaskResult, TaskFigure, TaskPredictor, PredictIO } from './task';
 // Reports (rnn-train --report) and the gradient-flow diagnostic (rnn-diagnose gradients).
 export { writeHtmlReport, vegaLiteToSvg, confusionMatrixFigure } from './report';
 export type { ReportInput, ReportStep } from './report';

@@ -10,45 +10,14 @@
  * own config type holds only what is its own (cell, sizes, vocabulary...). A
  * task's full config is `TaskConfig<Own>` = both.
  */
-import type { CommonConfig } from './train/common';
-import type { EpochInfo, Metrics, StepInfo, StopFlag, TrainResult } from './train/types';
+import type { CommonConfig, TaskHooks, TaskOption } from './train/common';
+import type { Metrics, TrainResult } from './train/types';
 
-export type { CommonConfig } from './train/common';
+// The option descriptor and the progress hooks are the engine's (src/train/common.ts).
+export type { CommonConfig, TaskHooks, TaskOption } from './train/common';
 
 /** A task's full configuration: the common training options plus its own. */
 export type TaskConfig<Own> = CommonConfig & Own;
-
-/** One command-line option of a task (its flag is derived from `key`: labelColumn → --label-column). */
-export interface TaskOption {
-  /** The config field it sets, camelCase. */
-  key: string;
-  /**
-   * Value kind: 'int' (integer ≥ min, default min 1), 'number' (within [min, max]),
-   * 'string', 'choice' (one of `choices`), 'boolean' (--x and --no-x),
-   * 'column' (a header name, or a 1-based column number), 'list' (comma-separated strings).
-   */
-  type: 'int' | 'number' | 'string' | 'choice' | 'boolean' | 'column' | 'list';
-  /** One line of help (the CLI appends the task's default). */
-  help: string;
-  /** Allowed values of a 'choice' option. */
-  choices?: readonly string[];
-  /** Bounds of 'int' / 'number' options (inclusive). */
-  min?: number;
-  max?: number;
-  /** Placeholder in the help, e.g. 'n' or 'file'. Default from the type. */
-  valueName?: string;
-  /** A single-letter alias, e.g. 'n' → -n (predict options mostly). */
-  short?: string;
-}
-
-/** Progress callbacks a task forwards to the engine (the CLI draws bars / JSON lines with them). */
-export interface TaskHooks {
-  onNote?: (message: string) => void;
-  onStep?: (info: StepInfo) => void;
-  onEpochEnd?: (info: EpochInfo) => void;
-  /** Cooperative stop: the run saves OUT/last and returns with training.stopped 'interrupted'. */
-  signal?: StopFlag;
-}
 
 /** What a task's train() returns. */
 export interface TaskResult {

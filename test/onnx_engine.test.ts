@@ -16,7 +16,7 @@ import { exportRecurrentLayer, onnxRuntimeAvailable, onnxRuntimeModel, SyncOnnxS
 import { buildTagger } from '../tasks/pos/model';
 import { POS_DEFAULTS } from '../tasks/pos/config';
 import { lstm } from '../layers';
-import { SentimentClassifier } from '../tasks/sentiment/index';
+import { SentimentClassifier } from '../tasks/sentiment';
 import { SENTIMENT_DEFAULTS } from '../tasks/sentiment/config';
 import { buildSentimentModel } from '../tasks/sentiment/model';
 import { expectClose, useBackend } from './helpers/backends';

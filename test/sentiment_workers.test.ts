@@ -10,7 +10,7 @@ import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { loadModel } from '../src/io/fs_handler';
 import { trainSentiment } from '../tasks/sentiment';
-import { task } from '../tasks/sentiment/task';
+import { task } from '../tasks/sentiment';
 import { toleranceRatio, useBackend } from './helpers/backends';
 import { interruptAfterFirstEpoch } from './helpers/interrupt';
 

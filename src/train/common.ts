@@ -4,10 +4,41 @@
  * common part plus the task's hooks into the engine's TrainOptions, so no task
  * copies them field by field.
  */
-import type { TaskHooks, TaskOption } from '../task';
 import { OPTIMIZERS, OptimizerName } from './optimizers';
 import { SCHEDULES, ScheduleName } from './schedules';
-import type { TrainOptions } from './types';
+import type { EpochInfo, StepInfo, StopFlag, TrainOptions } from './types';
+
+/** One command-line option of a task (its flag is derived from `key`: labelColumn → --label-column). */
+export interface TaskOption {
+  /** The config field it sets, camelCase. */
+  key: string;
+  /**
+   * Value kind: 'int' (integer ≥ min, default min 1), 'number' (within [min, max]),
+   * 'string', 'choice' (one of `choices`), 'boolean' (--x and --no-x),
+   * 'column' (a header name, or a 1-based column number), 'list' (comma-separated strings).
+   */
+  type: 'int' | 'number' | 'string' | 'choice' | 'boolean' | 'column' | 'list';
+  /** One line of help (the CLI appends the task's default). */
+  help: string;
+  /** Allowed values of a 'choice' option. */
+  choices?: readonly string[];
+  /** Bounds of 'int' / 'number' options (inclusive). */
+  min?: number;
+  max?: number;
+  /** Placeholder in the help, e.g. 'n' or 'file'. Default from the type. */
+  valueName?: string;
+  /** A single-letter alias, e.g. 'n' → -n (predict options mostly). */
+  short?: string;
+}
+
+/** Progress callbacks a task forwards to the engine (the CLI draws bars / JSON lines with them). */
+export interface TaskHooks {
+  onNote?: (message: string) => void;
+  onStep?: (info: StepInfo) => void;
+  onEpochEnd?: (info: EpochInfo) => void;
+  /** Cooperative stop: the run saves OUT/last and returns with training.stopped 'interrupted'. */
+  signal?: StopFlag;
+}
 
 export interface CommonConfig {
   /** Input data: a file or directory in the task's formats (see the task's dataHelp). Default: the task's bundled data set. */

@@ -16,5 +16,8 @@ export {
   restoreModelWeights, restoreOptimizer, readCarried, CHECKPOINT_FORMAT,
 } from './checkpoint';
 export type { Checkpoint, CheckpointContents, TrainingState } from './checkpoint';
+// The options every task shares (a task's config is CommonConfig & its own) and engineOptions().
+export { COMMON_DEFAULTS, COMMON_OPTIONS, engineOptions } from './common';
+export type { CommonConfig, TaskHooks, TaskOption } from './common';
 export { tbpttChunks, tbpttStep, truncatedBptt, CarriedStates } from './tbptt';
 export type { TbpttStepResult, TruncatedBpttOptions, ChunkInfo } from './tbptt';

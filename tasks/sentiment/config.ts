@@ -10,7 +10,7 @@
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { PoolingMode } from '../../layers/pooling';
 import type { TaskConfig } from '../../src/task';
-import { COMMON_DEFAULTS } from '../../src/train/common';
+import { COMMON_DEFAULTS } from '../../src/train';
 
 /** The sentiment task's own options (the common training options are in CommonConfig). */
 export interface SentimentOptions {
