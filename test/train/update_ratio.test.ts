@@ -15,7 +15,8 @@ import { EpochHealth } from '../../src/diagnostics/step_health';
 import { train } from '../../src/train/train';
 import type { EpochInfo, LogRecord, StepInfo, TrainOptions, TrainSpec } from '../../src/train/types';
 import { useBackend } from '../helpers/backends';
-import { sumProblem } from '../helpers/train_problem';
+import * as path from 'path';
+import { sumProblem, tmpDir } from '../helpers/train_problem';
 import { parallelProblem } from '../fixtures/parallel_problem';
 
 beforeAll(async () => useBackend('cpu'));
@@ -138,6 +139,26 @@ test('clip fraction: the share of steps whose norm exceeded clipNorm, per epoch 
   expect(all[0].clipFraction).toBe(1);
   expect(all[0].warnings).toEqual([expect.stringMatching(/clipping fired on 100% of the steps \(6 of 6\).*--clip-norm/)]);
   expect(logs.filter((l) => l.type === 'warning')).toEqual([{ type: 'warning', epoch: 0, message: all[0].warnings[0] }]);
+});
+
+test('a run resumed mid-epoch reports the clip fraction of the uninterrupted run (the count is checkpointed)', async () => {
+  const norms: number[] = [];
+  await train(sumProblem(), { epochs: 1, lr: 1e-3, onStep: (s) => norms.push(s.gradNorm) });
+  // clipped: exactly the steps whose norm is above the third smallest, some before the stop after step 3
+  const clipNorm = [...norms].sort((a, b) => a - b)[2];
+  const options: TrainOptions = { epochs: 2, lr: 1e-3, clipNorm };
+  const clippedSteps: boolean[] = [];
+  const straight = await train(sumProblem(), { ...options, onStep: (s) => void clippedSteps.push(s.gradNorm > clipNorm) });
+  const out = tmpDir();
+  let steps = 0;
+  await train(sumProblem(), { ...options, checkpointDir: out, signal: { get aborted() { return steps >= 3; } }, onStep: () => void steps++ });
+  const resumed = await train(sumProblem(), { ...options, resume: path.join(out, 'last') });
+  expect(clippedSteps.slice(0, 3).some(Boolean)).toBe(true); // clipped steps before the interruption
+  const first = clippedSteps.slice(0, 6).filter(Boolean).length;
+  expect(first).toBeGreaterThan(0);
+  expect(first).toBeLessThan(6);
+  expect(straight.history[0].clipFraction).toBe(first / 6);
+  expect(resumed.history.map((h) => h.clipFraction)).toEqual(straight.history.map((h) => h.clipFraction));
 });
 
 test('a tiny lr warns, naming each layer and --lr; a normal one does not', async () => {
