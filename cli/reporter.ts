@@ -13,6 +13,8 @@ export class Reporter {
   readonly json: boolean;
   private bar: cliProgress.SingleBar | null = null;
   private lastMetric = '-';
+  /** The last measured update ratio (logging steps only), shown on the bar. */
+  private lastRatio = '-';
   private lastJsonStep = 0;
   readonly losses: number[] = [];
   /** Per epoch: the fraction of steps gradient clipping fired on (for the summary). */
@@ -65,10 +67,11 @@ export class Reporter {
       }
       return;
     }
+    if (s.updateRatio !== undefined) this.lastRatio = s.updateRatio.toExponential(1);
     if (!this.bar) {
       this.bar = new cliProgress.SingleBar(
         {
-          format: 'epoch {ep}/{eps} |{bar}| {value}/{total} loss {loss} grad {grad} dev {metric} | {speed} ex/s | ETA {eta_run}',
+          format: 'epoch {ep}/{eps} |{bar}| {value}/{total} loss {loss} grad {grad} upd {upd} dev {metric} | {speed} ex/s | ETA {eta_run}',
           barsize: 24,
           hideCursor: true,
           clearOnComplete: false,
@@ -82,6 +85,7 @@ export class Reporter {
       eps: this.epochs,
       loss: s.loss.toFixed(4),
       grad: s.gradNorm.toFixed(2),
+      upd: this.lastRatio,
       metric: this.lastMetric,
       speed: Math.round(s.examplesPerSec),
       eta_run: formatSeconds(s.etaSec),
