@@ -11,7 +11,7 @@ import { task, trainTranslate, sequenceLoss } from '../tasks/translate';
 import { loadTranslationData, detokenize, tokenize, EOS_ID } from '../tasks/translate/data';
 import { beamSearch, greedyDecode } from '../tasks/translate/decode';
 import { buildSeq2Seq, Seq2Seq } from '../tasks/translate/model';
-import { Translator } from '../tasks/translate/translator';
+import { Translator } from '../tasks/translate/predict';
 import { UserError } from '../src/errors';
 import { readArtifacts } from '../src/train/checkpoint';
 import { expectClose, useBackend } from './helpers/backends';

@@ -16,7 +16,7 @@
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { AttentionScore } from '../../layers/attention';
-import { COMMON_DEFAULTS, CommonConfig } from '../../src/train/common';
+import { COMMON_DEFAULTS, CommonConfig } from '../../src/train';
 
 /**
  * How the decoder uses attention:

@@ -1,14 +1,16 @@
 /**
  * A trained translation model for predictions: vocabularies + Seq2Seq + decoding,
  * loaded from a checkpoint directory (artifacts.json `task: 'translate'`), plus the
- * attention heatmap renderings (terminal text and a Vega-Lite spec).
+ * attention heatmap renderings (terminal text and a Vega-Lite spec), and
+ * rnn-predict's input/output. Decoding itself is decode.ts; the one-graph ONNX
+ * export is onnx.ts. Next: index.ts.
  */
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
-import { readArtifacts } from '../../src/train/checkpoint';
+import type { PredictIO } from '../../src/task';
+import { readTaskArtifacts } from '../../src/task_artifacts';
 import type { TranslateConfig } from './config';
 import { batched, beamSearch, Decoded, greedyDecode, sourceBatch } from './decode';
 import { detokenize, tokenize } from './data';
@@ -127,9 +129,8 @@ export class Translator {
   }
 
   static async load(dir: string): Promise<Translator> {
-    const a = readArtifacts(dir) as unknown as TranslateArtifacts;
-    if (a.task !== 'translate') throw new UserError(`${dir}: this checkpoint is for task '${String(a.task)}', not translate`);
-    const model = await loadModel(path.join(dir));
+    const a = readTaskArtifacts<TranslateArtifacts>(dir, 'translate');
+    const model = await loadModel(dir);
     return new Translator(new Seq2Seq(model, a.config), Vocabulary.fromJSON(a.sourceVocabulary), Vocabulary.fromJSON(a.targetVocabulary), a.config);
   }
 
@@ -205,4 +206,23 @@ export function attentionSpec(t: Translation): Record<string, unknown> {
       tooltip: [{ field: 'output' }, { field: 'source' }, { field: 'weight', format: '.3f' }],
     },
   };
+}
+
+/** rnn-predict for translate: sentences as arguments or lines on stdin → one translation (or JSON) per line; --attention adds text heatmaps on stderr. */
+export async function predictTranslate(translator: Translator, io: PredictIO, options: Record<string, unknown>): Promise<void> {
+  const texts = io.args.length ? io.args : (await io.readStdin()).split('\n').map((l) => l.replace(/\r$/, '')).filter((l) => l.trim() !== '');
+  if (!texts.length) throw new UserError('nothing to translate: give sentences as arguments or pipe lines on stdin', 2);
+  const beamSize = options.beamSize as number | undefined;
+  const lengthPenalty = options.lengthPenalty as number | undefined;
+  if (translator.onnxRuntime) {
+    if (beamSize !== undefined && beamSize > 1) io.note(`beam search (--beam-size ${beamSize}) runs on tfjs; onnxruntime runs greedy decoding only`);
+    else if (beamSize === undefined && translator.config.beamSize > 1) io.note(`onnxruntime decodes greedily (the model's default is beam ${translator.config.beamSize}, which runs on tfjs: --engine tfjs)`);
+  }
+  const out = translator.translate(texts, { beamSize, lengthPenalty });
+  const withAttention = options.attention === true ? translator.translate(texts, { attention: true }) : null;
+  out.forEach((t, i) => {
+    if (io.json) io.write(`${JSON.stringify({ source: t.source, translation: t.translation, logProb: t.logProb })}\n`);
+    else io.write(`${t.translation}\n`);
+    if (withAttention) io.note(`attention of "${t.source}" (rows: output, columns: source):\n${attentionText(withAttention[i]).join('\n')}`);
+  });
 }
