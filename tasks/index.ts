@@ -19,6 +19,7 @@ const REGISTRY = new Map<string, Loader>([
   ['charlm', async () => asTask(await import('./charlm'))],
   ['translate', async () => asTask(await import('./translate'))],
   ['timeseries', async () => asTask(await import('./timeseries'))],
+  ['nextframe', async () => asTask(await import('./nextframe'))],
   ['word2vec', async () => asTask(await import('./word2vec'))],
 ]);
 

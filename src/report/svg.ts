@@ -22,7 +22,9 @@ const offlineLoader = {
   load: async (uri: string): Promise<string> => {
     throw new UserError(`report figure: data must be inline (data: { values: [...] }), not loaded from ${JSON.stringify(uri)}`);
   },
+  // Image marks may show inline pictures (data:image/... URIs): nothing is fetched.
   sanitize: async (uri: string): Promise<{ href: string }> => {
+    if (/^data:image\/(png|jpeg|gif|svg\+xml);base64,/.test(uri)) return { href: uri };
     throw new UserError(`report figure: data must be inline (data: { values: [...] }), not loaded from ${JSON.stringify(uri)}`);
   },
 } as unknown as vega.Loader;
