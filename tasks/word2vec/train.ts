@@ -283,7 +283,7 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
       void done.then(() => (finished = true), () => (finished = true));
       let step = 0;
       while (!finished) {
-        await new Promise((r) => setTimeout(r, 200));
+        await Promise.race([done.catch(() => undefined), new Promise((r) => setTimeout(r, 200))]);
         if (hooks.signal?.aborted) Atomics.store(ctl, 0, 1);
         const w = wordsDone() - w0;
         const secs = (Date.now() - e0) / 1000;
