@@ -38,6 +38,7 @@ async function main() {
   const { readTaggedFile, loadTaggedSplits } = require(path.join(dist, 'tasks/pos/data'));
   const { taggedBatches, batchInputs, wordChars, wordKey, splitLong } = require(path.join(dist, 'tasks/pos/encode'));
   const { buildTagger } = require(path.join(dist, 'tasks/pos/model'));
+  const { tagLoss } = require(path.join(dist, 'tasks/pos/loss'));
   const { POS_DEFAULTS } = require(path.join(dist, 'tasks/pos/config'));
   const { Vocabulary } = require(path.join(dist, 'src/data/vocabulary'));
   const backend = await selectBackend(o.backend);
@@ -60,13 +61,7 @@ async function main() {
   const model = buildTagger(shape, sizes);
   const vars = model.trainableWeights.map((w) => w.read());
   const opt = tf.train.adam(1e-3);
-  const K = sizes.tags;
-  const lossOf = (b) => {
-    const logits = model.apply(batchInputs(b, true), { training: true });
-    const flat = b.tags.flat();
-    const weights = tf.tensor1d(flat.map((t) => (t >= 0 ? 1 : 0)));
-    return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(flat.map((t) => Math.max(t, 0)), 'int32'), K), tf.reshape(logits, [-1, K]), weights);
-  };
+  const lossOf = (b) => tagLoss(model, true, sizes.tags)(b, true); // the task's own training loss
   const step = (b) => {
     const loss = tf.tidy(() => {
       const { value, grads } = tf.variableGrads(() => lossOf(b), vars);

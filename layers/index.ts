@@ -31,6 +31,7 @@ export type { EmbeddingArgs } from './embedding';
 export { SeededDropout, seededDropout } from './dropout';
 export { MaskedPooling, maskedPooling } from './pooling';
 export type { PoolingMode } from './pooling';
+export { RowGather, rowGather } from './row_gather';
 export { Attention, attention, maskedSoftmax, type AttentionArgs, type AttentionScore } from './attention';
 export { plainMatMul } from './plain_matmul';
 export { PaddingMask, paddingMask } from './padding_mask';

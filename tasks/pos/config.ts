@@ -12,7 +12,7 @@
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import type { TaskConfig } from '../../src/task';
-import { COMMON_DEFAULTS } from '../../src/train/common';
+import { COMMON_DEFAULTS } from '../../src/train';
 
 /** Input formats of the readers (data.ts). */
 export type TaggedFormat = 'auto' | 'conllu' | 'tsv' | 'slash';

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SeededRandom } from '../../layers/random';
 import { bucketedBatches } from '../../src/data/batching';
 import { Vocabulary } from '../../src/data/vocabulary';
-import { mixSeed } from '../../src/train/rng';
+import { mixSeed } from '../../src/train';
 
 /** The key of a word in the word vocabulary (and for OOV counting). */
 export const wordKey = (w: string): string => w.toLowerCase();

@@ -15,6 +15,7 @@ export type { PosConfig, PosTaskConfig, TaggedFormat } from './config';
 export { loadTaggedSplits, parseConllu, parseConlluDocument, parseSlash, parseTsv, readTaggedFile, writeConlluTags } from './data';
 export type { TaggedSentence } from './data';
 export { buildTagger } from './model';
+export { tagLoss } from './loss';
 export { PosTagger, predictPos } from './predict';
 export { tokenizeWords } from './tokenize';
 export { evaluateTagger, trainPos } from './train';

@@ -9,7 +9,7 @@
  *
  * Padding is masked through the encoder (masked steps carry the state and emit
  * zeros; the reverse direction starts at each sentence's last word), and the loss
- * and metrics ignore it (index.ts). With charDim 0 the model is words only and
+ * and metrics ignore it (loss.ts, train.ts). With charDim 0 the model is words only and
  * takes just word_ids.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,7 +17,7 @@ import { seededDropout } from '../../layers/dropout';
 import { embedding } from '../../layers/embedding';
 import { stacked } from '../../layers/recurrent_layer';
 import type { PosConfig } from './config';
-import { rowGather } from './row_gather';
+import { rowGather } from '../../layers/row_gather';
 
 export type TaggerShape = Pick<PosConfig, 'cell' | 'layers' | 'hidden' | 'wordDim' | 'charDim' | 'charHidden' | 'dropout'> & { seed: number };
 

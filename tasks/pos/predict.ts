@@ -10,12 +10,12 @@ import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO, TaskPredictor } from '../../src/task';
-import { readArtifacts } from '../../src/train/checkpoint';
+import { readTaskArtifacts } from '../../src/task_artifacts';
 import { CONLLU_COLUMN, parseConlluDocument, writeConlluTags } from './data';
 import { Encoders } from './encode';
 import { tokenizeWords } from './tokenize';
 import { PosArtifacts, predictTagIds } from './train';
-import './row_gather'; // registers the layer before a model is loaded
+import '../../layers/row_gather'; // registers the layer before a model is loaded
 
 /** A trained tagger loaded from a checkpoint directory. */
 export class PosTagger implements TaskPredictor {
@@ -26,8 +26,7 @@ export class PosTagger implements TaskPredictor {
   ) {}
 
   static async load(dir: string): Promise<PosTagger> {
-    const a = readArtifacts(dir) as unknown as PosArtifacts;
-    if (a.task !== 'pos') throw new UserError(`${dir}: this checkpoint is for task '${String(a.task)}', not pos`);
+    const a = readTaskArtifacts<PosArtifacts>(dir, 'pos');
     const model = await loadModel(dir);
     const enc: Encoders = { words: Vocabulary.fromJSON(a.words), chars: Vocabulary.fromJSON(a.chars), tags: a.tags, maxWordLen: a.maxWordLen };
     return new PosTagger(model, enc, a);

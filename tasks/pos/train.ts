@@ -2,8 +2,8 @@
  * POS tagging, end to end: read → vocabularies → bucketed batches (distinct
  * words' characters listed once per batch) → tagger → train (src/train) →
  * evaluate the best checkpoint on dev and test → per-tag report. No argv here.
+ * The loss is loss.ts; predicting is predict.ts.
  */
-import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
@@ -11,12 +11,12 @@ import { loadModel } from '../../src/io/fs_handler';
 import { TaggingReport, taggingReport } from '../../src/metrics/tagging';
 import { bundledData } from '../../src/paths';
 import type { TaskHooks } from '../../src/task';
-import { train, TrainResult } from '../../src/train';
-import { readArtifacts } from '../../src/train/checkpoint';
-import { engineOptions } from '../../src/train/common';
+import { bestOrLastDir, hasBest, noteSink, readTaskArtifacts } from '../../src/task_artifacts';
+import { engineOptions, train, TrainResult } from '../../src/train';
 import { POS_DEFAULTS, PosTaskConfig } from './config';
 import { loadTaggedSplits, TaggedSentence } from './data';
 import { batchInputs, Encoders, splitLong, TagBatch, taggedBatches, wordChars, wordKey } from './encode';
+import { tagLoss } from './loss';
 import { buildTagger } from './model';
 import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
 
@@ -84,11 +84,7 @@ const tokenCount = (ss: { words: string[] }[]): number => ss.reduce((a, s) => a 
 
 export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: TaskHooks = {}): Promise<PosRun> {
   const config: PosTaskConfig = { ...POS_DEFAULTS, ...overrides };
-  const notes: string[] = [];
-  const note = (m: string): void => {
-    notes.push(m);
-    hooks.onNote?.(m);
-  };
+  const { notes, note } = noteSink(hooks);
   const dataPath = config.data ?? bundledData('pos');
   const splits = loadTaggedSplits(dataPath, config.format, config.tagColumn, config.seed);
   splits.notes.forEach(note);
@@ -96,8 +92,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   const trainForms = new Set(splits.train.flatMap((s) => s.words.map(wordKey)));
 
   // Vocabularies come from the checkpoint when resuming, so ids keep their meaning.
-  const resumed = config.resume ? (readArtifacts(config.resume) as unknown as PosArtifacts) : null;
-  if (resumed && resumed.task !== 'pos') throw new UserError(`${config.resume}: this checkpoint is for task '${String(resumed.task)}', not pos`);
+  const resumed = config.resume ? readTaskArtifacts<PosArtifacts>(config.resume, 'pos') : null;
   const usePretrained = !resumed && (config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable()));
   const vectors = usePretrained ? loadGlove() : null;
   if (vectors) config.wordDim = vectors.dims;
@@ -145,18 +140,10 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   let stepSeconds = 0;
   let last = Date.now();
   const cpu0 = process.cpuUsage();
-  const K = tags.length;
   const training = await train<TagBatch>(
     {
       model,
-      loss: (b, isTraining) =>
-        tf.tidy(() => {
-          const logits = model.apply(batchInputs(b, withChars), { training: isTraining }) as tf.Tensor3D; // [B, T, K]
-          const flat = b.tags.flat(); // [B·T], -1 at padding
-          const weights = tf.tensor1d(flat.map((t) => (t >= 0 ? 1 : 0)), 'float32');
-          const onehot = tf.oneHot(tf.tensor1d(flat.map((t) => Math.max(t, 0)), 'int32'), K);
-          return tf.losses.softmaxCrossEntropy(onehot, tf.reshape(logits, [-1, K]), weights) as tf.Scalar; // mean over real tokens
-        }),
+      loss: tagLoss(model, withChars, tags.length),
       batches: (epoch, seed) => {
         const bs = taggedBatches(enc, train_, config.batchSize, { seed, epoch, wordDropout: config.wordDropout });
         epochTokens.set(epoch, bs.map((b) => b.lengths.reduce((a, n) => a + n, 0)));
@@ -189,8 +176,8 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   );
   const cpu = process.cpuUsage(cpu0);
 
-  const bestDir = path.join(config.out, 'best');
-  const best = training.bestEpoch >= 0 ? await loadModel(bestDir) : model;
+  const modelDir = bestOrLastDir(training, config.out);
+  const best = hasBest(training) ? await loadModel(modelDir) : model;
   const dev = evaluateTagger(best, enc, withChars, splits.dev, trainForms, 64);
   const test = splits.test.length ? evaluateTagger(best, enc, withChars, splits.test, trainForms, 64) : null;
   if (best !== model) best.dispose();
@@ -199,7 +186,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
     dev,
     test,
     tags,
-    modelDir: training.bestEpoch >= 0 ? bestDir : path.join(config.out, 'last'),
+    modelDir,
     training,
     notes,
     counts,

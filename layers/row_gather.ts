@@ -1,14 +1,15 @@
 /**
  * RowGather: out[b, t] = table[index[b, t]], a row lookup into a tensor computed
- * in the same graph (here: the character encoder's vector of each distinct word
- * of a batch), with the scatter-add gradient of layers/embedding.ts, so it trains
- * on the wasm backend (whose tf.gather has no gradient kernel).
+ * in the same graph (e.g. POS's character encoder's vector of each distinct word
+ * of a batch, tasks/pos/model.ts), with the scatter-add gradient of
+ * layers/embedding.ts, so it trains on the wasm backend (whose tf.gather has no
+ * gradient kernel). Its ONNX form is a Gather (src/onnx/core_emitters.ts).
  *
  * Call: apply([table [N, F], index [B, T] int32]) → [B, T, F]. Row 0 of the table
  * is the padding row: the output mask is `index != 0`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { embeddingLookup } from '../../layers/embedding';
+import { embeddingLookup } from './embedding';
 
 export class RowGather extends tf.layers.Layer {
   static className = 'rnnkit.RowGather';
