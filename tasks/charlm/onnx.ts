@@ -13,7 +13,7 @@
  * MatMul + Add. `OnnxStepper` runs it as LmNet's single-step API for generateIds.
  */
 import * as tf from '@tensorflow/tfjs';
-import { emitRecurrent } from '../../src/onnx/export';
+import { emitRecurrent } from '../../src/onnx/recurrent_emitters';
 import { GraphBuilder } from '../../src/onnx/graph';
 import { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
 import { SyncOnnxSession } from '../../src/onnx/sync_session';

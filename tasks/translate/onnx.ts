@@ -22,7 +22,9 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { GraphBuilder } from '../../src/onnx/graph';
-import { attentionKeys, attentionMaskOffset, attentionStep, emitRecurrent, padMask } from '../../src/onnx/export';
+import { attentionKeys, attentionMaskOffset, attentionStep } from '../../src/onnx/attention_emitters';
+import { padMask } from '../../src/onnx/emitters';
+import { emitRecurrent } from '../../src/onnx/recurrent_emitters';
 import { ONNX_OP, onnxWeightsOf } from '../../src/onnx/recurrent';
 import { EOS_ID, SOS_ID } from './data';
 import { Seq2Seq } from './model';
