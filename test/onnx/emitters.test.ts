@@ -26,7 +26,7 @@ test('a layer class without an emitter is refused by name; registering one makes
   const model = tf.model({ inputs: x, outputs: new Twice({ name: 'twice' }).apply(x) as tf.SymbolicTensor });
   expect(() => exportModel(model)).toThrow(/^twice: layer class test\.Twice cannot be exported to ONNX \(supported: .*Dense.*rnnkit\.LSTM/);
   registerEmitter<Twice>(Twice.className, (g, layer, [v]) => [{ name: g.op('Mul', [v.name, g.floats(`${layer.name}/two`, [], [2])], {}, `${layer.name}/mul`), mask: v.mask }]);
-  expect(opTypes(exportModel(model))).toEqual(['Mul']);
+  expect(opTypes(exportModel(model)).filter((t) => t !== 'Identity')).toEqual(['Mul']); // + the output's Identity
   model.dispose();
 });
 
