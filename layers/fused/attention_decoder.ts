@@ -397,6 +397,13 @@ export function attentionDecoderSequence(inp: AttentionDecoderInputs, w: Attenti
             ...(additive ? [cat(HID)] : []),
             cat(HC),
             cat(Y),
+            // Inputs backward reads (they may be disposed by the time it runs).
+            keys,
+            memory,
+            ...Ws,
+            ...Us,
+            ...(additive ? [diff[iWq], diff[iV]] : []),
+            Wc,
           ];
           save(saved.map((q) => ops.toTensor(q)));
           // Free per-step pieces (never the kernel's inputs: Ops leaves those alone).
@@ -437,18 +444,23 @@ export function attentionDecoderSequence(inp: AttentionDecoderInputs, w: Attenti
     const HIDall = additive ? sv[k++] : null; // [T·B·S, U]
     const HCall = sv[k++]; // [T·B, H + M]
     const Yall = sv[k++]; // [T·B, H]
-    const Ws = w.layers.map((_, l) => diff[layerIdx[l].k]);
-    const Us = w.layers.map((_, l) => diff[layerIdx[l].u]);
+    const sKeys = sv[k++];
+    const sMem = sv[k++];
+    const Ws = w.layers.map(() => sv[k++]);
+    const Us = w.layers.map(() => sv[k++]);
+    const sWq = additive ? sv[k++] : null;
+    const sV = additive ? sv[k++] : null;
+    const sWc = sv[k++];
     const [We, Wf] = ops.splitRowsSized(Ws[0], [E, F]);
     const WfT = ops.transpose(Wf, [1, 0]);
     const WT = Ws.map((W, l) => (l === 0 ? null : ops.transpose(W, [1, 0])));
     const UT = Us.map((U) => ops.transpose(U, [1, 0]));
-    const WcT = ops.transpose(diff[iWc], [1, 0]);
-    const keysN = additive ? null : ops.transpose(keys, [0, 2, 1]); // [B, S, K]
-    const memT = ops.transpose(memory, [0, 2, 1]); // [B, M, S]
-    const VT = additive ? ops.transpose(diff[iV], [1, 0]) : null; // [1, U]
-    const WqT = additive ? ops.transpose(diff[iWq], [1, 0]) : null;
-    const U_ = additive ? (diff[iWq].shape[1] as number) : 0;
+    const WcT = ops.transpose(sWc, [1, 0]);
+    const keysN = additive ? null : ops.transpose(sKeys, [0, 2, 1]); // [B, S, K]
+    const memT = ops.transpose(sMem, [0, 2, 1]); // [B, M, S]
+    const VT = additive ? ops.transpose(sV!, [1, 0]) : null; // [1, U]
+    const WqT = additive ? ops.transpose(sWq!, [1, 0]) : null;
+    const U_ = additive ? (sWq!.shape[1] as number) : 0;
     const sConst = s !== 1 ? ops.constant(s) : null;
 
     const GA = GAall.map((g) => ops.splitRows(g, T));

@@ -10,22 +10,30 @@ import type { Encoded, Seq2Seq } from './model';
 
 /**
  * Σ_i w_i · Σ_v −q_iv · log softmax(logits_i)_v with q_i = (1 − ε)·onehot(id_i) + ε/V
- * (label-smoothed cross-entropy), as one op whose gradient is w_i·(softmax − q_i):
- * a single pass over the [N, V] logits instead of tfjs' chain of log-softmax,
- * one-hot product and reductions.
+ * (label-smoothed cross-entropy), as one op whose gradient is w_i·(softmax − q_i).
+ * Per row it is lse_i − (1 − ε)·x_{i,id} − (ε/V)·Σ_v x_iv, with the log-sum-exp
+ * read off the softmax (lse = max x − log max p): the only pass over the [N, V]
+ * logits that is not a copy is the softmax kernel, several times faster on wasm
+ * than Exp (tf.logSoftmax's and the old gradient's), which took ~60 ms per
+ * [960, 5927] batch here.
  */
 function smoothedCrossEntropy(logits: tf.Tensor2D, ids: tf.Tensor1D, weights: tf.Tensor1D, eps: number): tf.Scalar {
-  const V = logits.shape[1];
+  const [N, V] = logits.shape;
   const f = tf.customGrad(((x: tf.Tensor2D, save: tf.GradSaveFunc) => {
-    const lp = tf.logSoftmax(x);
-    const q = tf.add(tf.mul(tf.oneHot(ids, V), 1 - eps), eps / V);
-    const w = tf.expandDims(weights, 1);
-    save([lp, q, w]);
+    const p = tf.softmax(x);
+    const lse = tf.sub(tf.max(x, 1), tf.log(tf.max(p, 1))); // [N]
+    const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), tf.cast(ids, 'int32'));
+    const xy = tf.gather(tf.reshape(x, [-1]), flatIndex); // [N]
+    let row = tf.sub(lse, tf.mul(xy, 1 - eps));
+    if (eps > 0) row = tf.sub(row, tf.mul(tf.sum(x, 1), eps / V));
+    save([p, ids, weights]); // (the gradient runs after sequenceLoss's tidy has ended: keep what it reads)
     return {
-      value: tf.neg(tf.sum(tf.mul(tf.mul(q, lp), w))),
+      value: tf.sum(tf.mul(row, weights)),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [slp, sq, sw] = saved;
-        return [tf.mul(tf.mul(tf.sub(tf.exp(slp), sq), sw), dy)];
+        const [sp, sIds, sWeights] = saved;
+        const w = tf.expandDims(tf.mul(sWeights, dy), 1); // [N, 1]
+        const pq = eps > 0 ? tf.sub(sp, eps / V) : sp;
+        return [tf.sub(tf.mul(pq, w), tf.mul(tf.oneHot(tf.cast(sIds, 'int32') as tf.Tensor1D, V), tf.mul(w, 1 - eps)))];
       },
     };
   }) as never) as (x: tf.Tensor2D) => tf.Scalar;

@@ -27,6 +27,9 @@ import { paddingMask } from '../../layers/padding_mask';
 import { seededDropout, SeededDropout } from '../../layers/dropout';
 import { nextDropoutSeed, SeededRandom } from '../../layers/random';
 import { RecurrentLayer, stacked } from '../../layers/recurrent_layer';
+import { attentionDecoderSequence, AttentionDecoderWeights } from '../../layers/fused/attention_decoder';
+import type { GRUCell } from '../../layers/gru_cell';
+import type { LSTMCell } from '../../layers/lstm_cell';
 import type { TranslateOwnConfig } from './config';
 
 /** What the model needs of the configuration. */
@@ -73,6 +76,9 @@ function affine(layer: tf.layers.Layer, x: tf.Tensor2D, activation: 'tanh' | 'li
   return activation === 'tanh' ? tf.tanh(y) : y;
 }
 
+/** Transposed dot/general keys [B, K, S] of an encoded source, made once per source for decoding (disposed with it). */
+const KEYS_T = new WeakMap<tf.Tensor, tf.Tensor3D>();
+
 export class Seq2Seq {
   readonly srcEmbedding: Embedding;
   readonly tgtEmbedding: Embedding;
@@ -101,9 +107,61 @@ export class Seq2Seq {
     this.output = get('output');
   }
 
-  /** Whether training needs the step loop (input feeding, Bahdanau, or scheduled sampling). */
+  /** Whether training needs a step loop (scheduled sampling; input feeding and Bahdanau without a fused kernel for the cell). */
   needsStepLoop(teacherForcing: number): boolean {
-    return this.config.decoder !== 'luong' || teacherForcing < 1;
+    return teacherForcing < 1 || (this.config.decoder !== 'luong' && !this.fusedDecoder);
+  }
+
+  /**
+   * Whether input feeding / Bahdanau run through the fused attention decoder
+   * (layers/fused/attention_decoder.ts): GRU (reset after) and LSTM cells without
+   * projection; a SimpleRNN decoder keeps the step loop of tf ops.
+   */
+  get fusedDecoder(): boolean {
+    if (this.config.decoder === 'luong') return false;
+    const cell = this.decoder.cells[0][0] as unknown as { resetAfter?: boolean; projSize?: number };
+    if (this.config.cell === 'gru') return cell.resetAfter === true;
+    return this.config.cell === 'lstm' && !cell.projSize;
+  }
+
+  /** The fused decoder's weights, read from the model's layers. */
+  private fusedWeights(): AttentionDecoderWeights {
+    const att = this.attention;
+    return {
+      cell: this.config.cell as 'gru' | 'lstm',
+      layers: this.decoder.cells.map(([c]) => {
+        const cell = c as GRUCell | LSTMCell;
+        return { kernel: cell.kernel!.read() as tf.Tensor2D, recurrentKernel: cell.recurrentKernel!.read() as tf.Tensor2D, bias: cell.bias ? cell.bias.read() : null };
+      }),
+      score: att.score,
+      scale: att.scale,
+      queryKernel: att.queryKernel ? (att.queryKernel.read() as tf.Tensor2D) : null,
+      scoreVector: att.scoreVector ? (att.scoreVector.read() as tf.Tensor2D) : null,
+      combine: this.combine.weights[0].read() as tf.Tensor2D,
+    };
+  }
+
+  /** The keys in the fused decoder's layout: dot/general transposed [B, K, S] (cached per source when not recording gradients), additive as prepared. */
+  private scoreKeys(enc: Encoded): tf.Tensor3D {
+    if (this.attention.score === 'additive') return enc.keys;
+    if ((tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn()) return tf.transpose(enc.keys, [0, 2, 1]) as tf.Tensor3D;
+    let k = KEYS_T.get(enc.keys);
+    if (!k || k.isDisposed) {
+      k = tf.keep(tf.transpose(enc.keys, [0, 2, 1]) as tf.Tensor3D);
+      KEYS_T.set(enc.keys, k);
+    }
+    return k;
+  }
+
+  /** The fused decoder over embedded inputs x [B, T, E] from a state: f [B, T, H], the new state and the weights [B, T, S]. */
+  private runFused(enc: Encoded, x: tf.Tensor3D, state: DecoderState): { f: tf.Tensor3D; weights: tf.Tensor3D; state: DecoderState } {
+    const r = attentionDecoderSequence(
+      { kind: this.config.decoder as 'input-feeding' | 'bahdanau', x, memory: enc.memory, keys: this.scoreKeys(enc), sourceMask: enc.mask, initialStates: state.states, feed: state.feed },
+      this.fusedWeights(),
+    );
+    const [B, T, H] = r.y.shape;
+    const feed = this.config.decoder === 'input-feeding' ? (tf.reshape(tf.slice(r.y, [0, T - 1, 0], [B, 1, H]), [B, H]) as tf.Tensor2D) : null;
+    return { f: r.y, weights: r.weights, state: { states: r.states, feed } };
   }
 
   /** Runs the encoder and the bridge. */
@@ -148,6 +206,17 @@ export class Seq2Seq {
    */
   forward(enc: Encoded, tgtIn: tf.Tensor2D, tgtLengths: number[], training: boolean, teacherForcing = 1): { logits: tf.Tensor3D; weights: tf.Tensor3D } {
     if (this.needsStepLoop(teacherForcing)) return this.forwardLoop(enc, tgtIn, training, teacherForcing);
+    if (this.fusedDecoder) {
+      return tf.tidy(() => {
+        const x = this.tgtDropout.apply(this.tgtEmbedding.apply(tgtIn), { training }) as tf.Tensor3D;
+        const [B, T] = tgtIn.shape;
+        const init = this.initialState(enc);
+        const r = this.runFused(enc, x, { states: init.states, feed: null });
+        const flat = this.outDropout.apply(tf.reshape(r.f, [B * T, -1]), { training }) as tf.Tensor2D;
+        const logits = tf.reshape(affine(this.output, flat, 'linear'), [B, T, -1]) as tf.Tensor3D;
+        return { logits, weights: r.weights };
+      });
+    }
     return tf.tidy(() => {
       const x = this.tgtDropout.apply(this.tgtEmbedding.apply(tgtIn), { training }) as tf.Tensor3D;
       const h = this.decoder.apply([x, ...enc.states], { lengths: tgtLengths, training }) as tf.Tensor3D; // [B, T, H]
@@ -230,6 +299,14 @@ export class Seq2Seq {
   step(enc: Encoded, prev: tf.Tensor1D, state: DecoderState, training = false): StepOutput {
     return tidyObject(() => {
       const B = prev.shape[0];
+      if (this.fusedDecoder) {
+        // One fused step (batched over sentences × beams; the keys were prepared once per source).
+        const x = this.tgtDropout.apply(this.tgtEmbedding.apply(tf.reshape(prev, [B, 1])), { training }) as tf.Tensor3D;
+        const r = this.runFused(enc, x, state);
+        const f = tf.reshape(r.f, [B, -1]) as tf.Tensor2D;
+        const logits = affine(this.output, this.outDropout.apply(f, { training }) as tf.Tensor2D, 'linear');
+        return { logits, weights: tf.reshape(r.weights, [B, -1]) as tf.Tensor2D, state: { states: r.state.states, feed: r.state.feed } };
+      }
       const e = this.tgtDropout.apply(tf.reshape(this.tgtEmbedding.apply(tf.reshape(prev, [B, 1])) as tf.Tensor, [B, this.config.embeddingDim]), { training }) as tf.Tensor2D;
       const r = this.stepCore(enc, e, state);
       const { attentional, logits } = this.head(r.h, r.context, training);
@@ -259,6 +336,8 @@ export class Seq2Seq {
   }
 
   static disposeEncoded(enc: Encoded): void {
+    KEYS_T.get(enc.keys)?.dispose();
+    KEYS_T.delete(enc.keys);
     tf.dispose([enc.memory, enc.keys, enc.mask, ...enc.states]);
   }
 
