@@ -36,6 +36,8 @@ const program = new Command('task_translate')
   .option('--no-torch', 'skip PyTorch')
   .option('--torch-threads <list>', 'torch thread counts', '1,2')
   .option('--python <path>', 'interpreter with torch', '/usr/bin/python3')
+  .option('--beam-corpus <file>', 'also time beam-5 decoding of every sentence of this source file (e.g. multi30k test_2016_flickr.de) with the default model (untrained: it never stops early, an upper bound)')
+  .option('--corpus-only', 'only the --beam-corpus timing', false)
   .option('--json', 'JSON lines only', false);
 const o = program.parse().opts();
 
@@ -60,7 +62,7 @@ async function main() {
   const { selectBackend } = require('../dist/src/backend');
   const backend = await selectBackend(o.backend);
   const { buildSeq2Seq } = require('../dist/tasks/translate/model');
-  const { sequenceLoss } = require('../dist/tasks/translate');
+  const { sequenceLoss } = require('../dist/tasks/translate/loss');
   const { greedyDecode, beamSearch } = require('../dist/tasks/translate/decode');
   const B = o.batch;
   const S = o.srcLen;
@@ -76,6 +78,24 @@ async function main() {
     records.push(r);
     if (o.json) console.log(JSON.stringify(r));
   };
+  if (o.beamCorpus) {
+    const fs = require('fs');
+    const { tokenize } = require('../dist/tasks/translate/data');
+    const { TRANSLATE_DEFAULTS } = require('../dist/tasks/translate/config');
+    const lines = fs.readFileSync(o.beamCorpus, 'utf8').split('\n').filter((l) => l.trim());
+    // Token ids by hashing (the cost depends on lengths, not on which ids).
+    const hash = (w) => [...w].reduce((h, c) => (h * 31 + c.charCodeAt(0)) >>> 0, 7);
+    const corpus = lines.map((l) => tokenize(l, false).map((w) => 4 + (hash(w) % (o.srcVocab - 4))));
+    const d = TRANSLATE_DEFAULTS;
+    for (const decoder of o.decoders.split(',')) {
+      const m = buildSeq2Seq({ ...d, decoder, score: decoder === 'bahdanau' ? 'additive' : d.score, seed: 1 }, o.srcVocab, o.tgtVocab);
+      const t = timeIt(() => beamSearch(m, corpus, { maxLen: 2 * d.maxLen, maxLenA: d.maxLenA, maxLenB: d.maxLenB, beamSize: d.beamSize, lengthPenalty: d.lengthPenalty, batchSize: 64 }), 1);
+      emit({ impl: 'rnnkit', backend, decoder, corpus: path.basename(o.beamCorpus), sentences: corpus.length, beam: d.beamSize, corpusWallMs: t.wallMs, corpusCpuMs: t.cpuMs });
+      if (!o.json) console.log(`beam ${d.beamSize}, ${corpus.length} sentences of ${path.basename(o.beamCorpus)}, default model (${decoder}, untrained: runs to the length limit): ${(t.wallMs / 1000).toFixed(1)} s wall, ${(t.cpuMs / 1000).toFixed(1)} s cpu`);
+      m.dispose();
+    }
+    if (o.corpusOnly) return;
+  }
   for (const decoder of o.decoders.split(',')) {
     const cfg = { cell: o.cell, hidden: o.hidden, encoderLayers: 1, decoderLayers: 1, embeddingDim: o.embedding, decoder, score: decoder === 'bahdanau' ? 'additive' : 'general', dropout: 0.3, seed: 1 };
     const m = buildSeq2Seq(cfg, o.srcVocab, o.tgtVocab);
@@ -115,7 +135,7 @@ async function main() {
     const f = (x, d = 0) => (x == null ? '-' : x.toFixed(d));
     console.log(`translation training step, B=${B} S=${S} T=${T} (target tokens incl. <eos>), ${o.cell.toUpperCase()} ${o.hidden}, embeddings ${o.embedding}, vocabularies ${o.srcVocab}/${o.tgtVocab}`);
     console.log('impl              decoder         train ms  cpu ms  tok/s  tok/cpu-s  greedy ms  beam5 ms');
-    for (const r of records) {
+    for (const r of records.filter((x) => x.trainMs != null)) {
       const name = r.impl === 'pytorch' ? `pytorch ${r.threads}t` : `rnnkit ${r.backend}`;
       console.log(`${name.padEnd(17)} ${r.decoder.padEnd(15)} ${f(r.trainMs).padStart(8)} ${f(r.trainCpuMs).padStart(7)} ${f(r.tokensPerSec).padStart(6)} ${f(r.tokensPerCpuSec).padStart(10)} ${f(r.greedyMs).padStart(10)} ${f(r.beam5Ms).padStart(9)}`);
     }

@@ -77,6 +77,12 @@ export interface TranslateOwnConfig {
   maxLenB: number;
   /** Example translations shown after every epoch. */
   examples: number;
+  /**
+   * Subword units: 'none' (words), 'bpe:N' (N byte-pair merges learned on each
+   * language's training side, Sennrich et al. 2016) or 'bpe-joint:N' (one merge
+   * table learned on both sides). Outputs are joined back into words before BLEU.
+   */
+  subwords: string;
 }
 
 export type TranslateConfig = CommonConfig & TranslateOwnConfig;
@@ -103,6 +109,7 @@ export const TRANSLATE_DEFAULTS: TranslateConfig = {
   maxLenA: 1.5,
   maxLenB: 10,
   examples: 3,
+  subwords: 'none',
   epochs: 12,
   patience: 3,
   batchSize: 64,

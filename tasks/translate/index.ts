@@ -45,6 +45,7 @@ const OPTIONS: TaskOption[] = [
   { key: 'maxLenA', type: 'number', min: 0, max: 10, valueName: 'a', help: 'decode at most a·|source| + b tokens: a' },
   { key: 'maxLenB', type: 'int', min: 0, valueName: 'b', help: 'decode at most a·|source| + b tokens: b' },
   { key: 'examples', type: 'int', min: 0, help: 'dev translations shown after each epoch' },
+  { key: 'subwords', type: 'string', valueName: 'spec', help: "subword units: none, bpe:N (N byte-pair merges per language) or bpe-joint:N (one table for both); BLEU is on the joined words" },
 ];
 
 const PREDICT_OPTIONS: TaskOption[] = [

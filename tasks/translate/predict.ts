@@ -14,6 +14,7 @@ import { readTaskArtifacts } from '../../src/task_artifacts';
 import type { TranslateConfig } from './config';
 import { batched, beamSearch, Decoded, greedyDecode, sourceBatch } from './decode';
 import { detokenize, tokenize } from './data';
+import { Bpe, BpeJSON, joinBpe } from './bpe';
 import { Seq2Seq } from './model';
 import { exportTranslator } from './onnx';
 import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
@@ -26,6 +27,15 @@ export interface TranslateArtifacts {
   sourceVocabulary: string[];
   targetVocabulary: string[];
   config: TranslateConfig;
+  /** --subwords bpe: the merge tables of the source and target sides (the same table for bpe-joint). */
+  sourceBpe?: BpeJSON;
+  targetBpe?: BpeJSON;
+}
+
+/** The subword tables of a model trained with --subwords (tasks/translate/bpe.ts). */
+export interface TranslatorBpe {
+  source: Bpe;
+  target: Bpe;
 }
 
 export interface Translation {
@@ -66,7 +76,14 @@ export class Translator {
     readonly srcVocab: Vocabulary,
     readonly tgtVocab: Vocabulary,
     readonly config: TranslateConfig,
+    /** Subword tables (models trained with --subwords), or null for words. */
+    readonly bpe: TranslatorBpe | null = null,
   ) {}
+
+  /** Output tokens → text: subwords joined into words, then detokenized. */
+  textOf(tokens: string[]): string {
+    return detokenize(this.bpe ? joinBpe(tokens) : tokens);
+  }
 
   /** The decoding limits of predictions (also those of the exported graph). */
   get limits(): { maxLen: number; maxLenA: number; maxLenB: number } {
@@ -131,12 +148,14 @@ export class Translator {
   static async load(dir: string): Promise<Translator> {
     const a = readTaskArtifacts<TranslateArtifacts>(dir, 'translate');
     const model = await loadModel(dir);
-    return new Translator(new Seq2Seq(model, a.config), Vocabulary.fromJSON(a.sourceVocabulary), Vocabulary.fromJSON(a.targetVocabulary), a.config);
+    const bpe = a.sourceBpe && a.targetBpe ? { source: Bpe.fromJSON(a.sourceBpe), target: Bpe.fromJSON(a.targetBpe) } : null;
+    return new Translator(new Seq2Seq(model, a.config), Vocabulary.fromJSON(a.sourceVocabulary), Vocabulary.fromJSON(a.targetVocabulary), a.config, bpe);
   }
 
   /** Source text → ids (truncated to maxLen tokens). */
   encodeSource(text: string): { tokens: string[]; ids: number[] } {
-    const tokens = tokenize(text, this.config.lowercase).slice(0, this.config.maxLen);
+    const words = tokenize(text, this.config.lowercase);
+    const tokens = (this.bpe ? this.bpe.source.encode(words) : words).slice(0, this.config.maxLen);
     return { tokens, ids: this.srcVocab.encode(tokens) };
   }
 
@@ -156,7 +175,7 @@ export class Translator {
     const out = this.decodeIds(enc.map((e) => e.ids), options);
     return texts.map((source, i) => {
       const tokens = out[i].tokens.map((id) => this.tgtVocab.tokens[id]);
-      return { source, translation: detokenize(tokens), sourceTokens: enc[i].tokens, tokens, logProb: out[i].logProb, attention: out[i].attention };
+      return { source, translation: this.textOf(tokens), sourceTokens: enc[i].tokens, tokens, logProb: out[i].logProb, attention: out[i].attention };
     });
   }
 

@@ -13,7 +13,8 @@ import type { TaskHooks, TaskResult } from '../../src/task';
 import { bestOrLastDir, hasBest, noteSink, readTaskArtifacts } from '../../src/task_artifacts';
 import { engineOptions, train } from '../../src/train';
 import { TRANSLATE_DEFAULTS, TranslateConfig } from './config';
-import { buildTargetVocabulary, detokenize, EncodedPair, epochBatches, loadTranslationData, Pair, tokenize, TranslationBatch } from './data';
+import { Bpe, learnBpe, parseSubwords } from './bpe';
+import { buildTargetVocabulary, EncodedPair, epochBatches, loadTranslationData, Pair, tokenize, TranslationBatch } from './data';
 import { greedyDecode } from './decode';
 import { batchLoss, perplexity } from './loss';
 import { buildSeq2Seq } from './model';
@@ -42,7 +43,29 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
   const dataPath = config.data ?? bundledData('translate');
   const splits = loadTranslationData(dataPath, { source: config.source, target: config.target, variant: config.variant, swap: config.swap, seed: config.seed });
   splits.notes.forEach(note);
-  const tok = (p: Pair): { s: string[]; t: string[] } => ({ s: tokenize(p.src, config.lowercase), t: tokenize(p.tgt, config.lowercase) });
+  let subwords: ReturnType<typeof parseSubwords>;
+  try {
+    subwords = parseSubwords(config.subwords);
+  } catch (e) {
+    throw new UserError((e as Error).message, 2);
+  }
+  const resumed = config.resume ? readTaskArtifacts<TranslateArtifacts>(config.resume, 'translate') : null;
+  // Subword tables: from the checkpoint when resuming (ids keep their meaning), else learned on the training side.
+  let bpe: { source: Bpe; target: Bpe } | null = null;
+  if (resumed?.sourceBpe && resumed.targetBpe) bpe = { source: Bpe.fromJSON(resumed.sourceBpe), target: Bpe.fromJSON(resumed.targetBpe) };
+  else if (subwords) {
+    const words = splits.train.map((p) => ({ s: tokenize(p.src, config.lowercase), t: tokenize(p.tgt, config.lowercase) }));
+    if (subwords.joint) {
+      const shared = learnBpe([...words.map((p) => p.s), ...words.map((p) => p.t)], subwords.merges);
+      bpe = { source: shared, target: shared };
+    } else bpe = { source: learnBpe(words.map((p) => p.s), subwords.merges), target: learnBpe(words.map((p) => p.t), subwords.merges) };
+    note(`subwords: ${bpe.source.merges.length} source / ${bpe.target.merges.length} target byte-pair merges${subwords.joint ? ' (one joint table)' : ''}`);
+  }
+  const tok = (p: Pair): { s: string[]; t: string[] } => {
+    const s = tokenize(p.src, config.lowercase);
+    const t = tokenize(p.tgt, config.lowercase);
+    return bpe ? { s: bpe.source.encode(s), t: bpe.target.encode(t) } : { s, t };
+  };
   const trainTok = splits.train.map(tok).filter((p) => p.s.length > 0 && p.t.length > 0);
   const kept = trainTok.filter((p) => p.s.length <= config.maxLen && p.t.length <= config.maxLen);
   const skipped = splits.train.length - kept.length;
@@ -50,7 +73,6 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
   if (skipped) note(`training: ${skipped} pairs skipped (an empty side, or longer than --max-len ${config.maxLen} tokens)`);
 
   // Vocabularies come from the checkpoint when resuming, so ids keep their meaning.
-  const resumed = config.resume ? readTaskArtifacts<TranslateArtifacts>(config.resume, 'translate') : null;
   const srcVocab = resumed ? Vocabulary.fromJSON(resumed.sourceVocabulary) : Vocabulary.build(kept.map((p) => p.s), { minFreq: config.minFreq, maxSize: config.maxVocab });
   const tgtVocab = resumed ? Vocabulary.fromJSON(resumed.targetVocabulary) : buildTargetVocabulary(kept.map((p) => p.t), config.minFreq, config.maxVocab);
   const encode = (p: { s: string[]; t: string[] }): EncodedPair => ({ src: srcVocab.encode(p.s.slice(0, config.maxLen)), tgt: tgtVocab.encode(p.t.slice(0, config.maxLen)) });
@@ -60,12 +82,15 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
   note(`data: ${splits.sourceName} → ${splits.targetName}, ${trainPairs.length} train / ${devPairs.length} dev / ${testPairs.length} test pairs; vocabularies ${srcVocab.size} source, ${tgtVocab.size} target (min frequency ${config.minFreq})`);
 
   const s2s = buildSeq2Seq({ ...config }, srcVocab.size, tgtVocab.size);
-  const artifacts: TranslateArtifacts = { task: 'translate', sourceVocabulary: srcVocab.toJSON(), targetVocabulary: tgtVocab.toJSON(), config };
-  const translator = new Translator(s2s, srcVocab, tgtVocab, config);
+  const artifacts: TranslateArtifacts = {
+    task: 'translate', sourceVocabulary: srcVocab.toJSON(), targetVocabulary: tgtVocab.toJSON(), config,
+    ...(bpe ? { sourceBpe: bpe.source.toJSON(), targetBpe: bpe.target.toJSON() } : {}),
+  };
+  const translator = new Translator(s2s, srcVocab, tgtVocab, config, bpe);
   const refs = (pairs: Pair[]): string[] => pairs.map((p) => (config.lowercase ? p.tgt.toLowerCase() : p.tgt));
   const devRefs = refs(splits.dev);
   const greedyTexts = (pairs: EncodedPair[]): string[] =>
-    greedyDecode(s2s, pairs.map((p) => p.src), { maxLen: config.maxLen * 2, maxLenA: config.maxLenA, maxLenB: config.maxLenB, batchSize: 128 }).map((d) => detokenize(d.tokens.map((id) => tgtVocab.tokens[id])));
+    greedyDecode(s2s, pairs.map((p) => p.src), { maxLen: config.maxLen * 2, maxLenA: config.maxLenA, maxLenB: config.maxLenB, batchSize: 128 }).map((d) => translator.textOf(d.tokens.map((id) => tgtVocab.tokens[id])));
   const mode = s2s.needsStepLoop(config.teacherForcing) ? 'step loop' : 'fused whole-sequence decoder';
   note(`model: ${config.encoderLayers}-layer bidirectional ${config.cell.toUpperCase()} encoder, ${config.decoderLayers}-layer ${config.decoder} decoder (${config.score} attention, ${mode}), ${s2s.model.countParams().toLocaleString('en-US')} parameters`);
 
@@ -92,7 +117,7 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
   const modelDir = bestOrLastDir(training, config.out);
   const best = hasBest(training) ? await Translator.load(modelDir) : translator;
   const evaluateSplit = (pairs: EncodedPair[], raw: Pair[]): { bleu: number; perplexity: number; hyps: string[] } => {
-    const hyps = best.decodeIds(pairs.map((p) => p.src)).map((d) => detokenize(d.tokens.map((id) => best.tgtVocab.tokens[id])));
+    const hyps = best.decodeIds(pairs.map((p) => p.src)).map((d) => best.textOf(d.tokens.map((id) => best.tgtVocab.tokens[id])));
     return { bleu: corpusBleu(hyps, refs(raw)).score, perplexity: perplexity(best.seq2seq, pairs, config.batchSize), hyps };
   };
   const dev = evaluateSplit(devPairs, splits.dev);
