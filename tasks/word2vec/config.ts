@@ -66,7 +66,7 @@ export const WORD2VEC_DEFAULTS: Word2VecTaskConfig = {
   schedule: 'constant',
   clipNorm: 0,
   out: 'runs/word2vec',
-  workers: 1,
+  workers: 'auto',
 };
 
 /** word2vec's starting learning rate by model (used when --lr is not given). */

@@ -7,6 +7,7 @@
  * so the main thread stays free for the progress bar and Ctrl-C. No argv here.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -36,6 +37,9 @@ export interface Word2VecArtifacts {
   lowercase: boolean;
   config: Word2VecTaskConfig;
 }
+
+/** Settings for the bundled default corpus when the user gives no --data (each overridable). */
+export const BUNDLED_PRESET: Partial<Word2VecTaskConfig> = { sample: 1e-3, epochs: 10, lr: 0.05 };
 
 export interface EpochEval {
   epoch: number;
@@ -155,13 +159,19 @@ function readVectors(mem: Float32Array, layout: Layout, words: string[], dim: nu
 }
 
 export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {}, hooks: TaskHooks = {}): Promise<Word2VecRun> {
-  const config: Word2VecTaskConfig = { ...WORD2VEC_DEFAULTS, ...overrides };
-  if (overrides.lr === undefined) config.lr = DEFAULT_LR[config.model];
   const notes: string[] = [];
   const note = (m: string): void => {
     notes.push(m);
     hooks.onNote?.(m);
   };
+  // The bundled Brown sample (0.55 M words) is small for the defaults: subsample less, train longer, faster.
+  const preset: Partial<Word2VecTaskConfig> = {};
+  if (overrides.data === undefined) {
+    for (const [k, v] of Object.entries(BUNDLED_PRESET) as [keyof Word2VecTaskConfig, never][]) if (overrides[k] === undefined) (preset as Record<string, unknown>)[k] = v;
+    if (Object.keys(preset).length) note(`bundled Brown sample: ${Object.entries(preset).map(([k, v]) => `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`).join(' ')} (a small corpus; give options to change)`);
+  }
+  const config: Word2VecTaskConfig = { ...WORD2VEC_DEFAULTS, ...preset, ...overrides };
+  if (overrides.lr === undefined && preset.lr === undefined) config.lr = DEFAULT_LR[config.model];
   const file = config.data ?? bundledData('word2vec', 'brown.txt.gz');
   const lowercase = config.tokenize === 'words';
   // Evaluation files are read first: a bad one fails before the training does.
@@ -185,7 +195,8 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     );
     const kernel: 'wasm' | 'js' = config.kernel === 'js' ? 'js' : wasmKernelAvailable() ? 'wasm' : 'js';
     if (config.kernel === 'wasm' && kernel !== 'wasm') throw new UserError('--kernel wasm: this runtime has no WebAssembly SIMD; use --kernel js');
-    const threads = config.workers ?? 1;
+    // 'auto': one thread per core (Hogwild scales with cores; capped at 8).
+    const threads = config.workers === 'auto' || config.workers === undefined ? Math.max(1, Math.min(8, os.availableParallelism())) : config.workers;
     const rowFloats = Math.ceil(D / 4) * 4;
     const layout = layoutFor(V, rowFloats, threads);
     const pages = Math.ceil(layout.bytes / 65536);
@@ -333,7 +344,8 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
       dev.wordsPerSec = words / secs;
       epochs.push(ev);
       const value = dev[metricName];
-      const isBest = best === null || (mode === 'max' ? value > best : value < best) || Number.isNaN(best);
+      // Without evaluation files the latest vectors are the result (the learning rate has decayed further), not the lowest training loss.
+      const isBest = metricName === 'loss' || best === null || Number.isNaN(best) || (mode === 'max' ? value > best : value < best);
       if (isBest) {
         best = value;
         bestEpoch = epoch;
@@ -373,7 +385,7 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     }
     const modelDir = bestEpoch >= 0 && stopped !== 'interrupted' ? bestDir : lastDir;
     const training: TrainResult = {
-      stopped, epochs: history.length, globalStep: Math.round(baseWords + wordsDone()), bestDev, bestEpoch, metric: metricName, bestValue: best ?? NaN, history, lastDir, bestDir,
+      stopped, workers: threads, epochs: history.length, globalStep: Math.round(baseWords + wordsDone()), bestDev, bestEpoch, metric: metricName, bestValue: best ?? NaN, history, lastDir, bestDir,
     };
     return {
       vectors, modelDir, training, notes, epochs,
