@@ -40,7 +40,8 @@ async function main() {
   const { selectBackend } = require(path.join(dist, 'src/backend'));
   const { CHARLM_DEFAULTS } = require(path.join(dist, 'tasks/charlm/config'));
   const { buildLmModel } = require(path.join(dist, 'tasks/charlm/model'));
-  const { lossAndGrads } = require(path.join(dist, 'src/train/grads'));
+  const { chunkLoss } = require(path.join(dist, 'tasks/charlm/loss'));
+  const { lossAndGrads } = require(path.join(dist, 'src/train'));
   const backend = await selectBackend(o.backend);
 
   const reference = { layers: 1, hidden: 128, embeddingDim: 64, batchSize: 64, bptt: 100, cell: 'lstm', dropout: 0 };
@@ -69,9 +70,9 @@ async function main() {
     const { x, y } = chunk(s);
     let next = null;
     const { value, grads } = lossAndGrads(() => {
-      const out = net.forward(tf.tensor2d(x, [B, T], 'int32'), states, true);
-      next = out.states.map((t) => tf.keep(t.clone()));
-      return tf.losses.softmaxCrossEntropy(tf.oneHot(tf.tensor1d(y, 'int32'), V), out.logits);
+      const r = chunkLoss(net, x, y, B, T, states, true); // the task's own training loss
+      next = r.states.map((t) => tf.keep(t.clone()));
+      return r.loss;
     }, vars);
     opt.applyGradients(grads);
     tf.dispose(Object.values(grads));

@@ -13,7 +13,7 @@
  * reaches on tiny-shakespeare and on the bundled names).
  */
 import type { TaskConfig } from '../../src/task';
-import { COMMON_DEFAULTS } from '../../src/train/common';
+import { COMMON_DEFAULTS } from '../../src/train';
 
 /** Modelling unit: characters (Unicode code points) or whitespace-separated words ('\n' becomes <eos>). */
 export type LmLevel = 'char' | 'word';

@@ -13,7 +13,7 @@ import * as path from 'path';
 import { UserError } from '../../src/errors';
 import { readLines } from '../../src/data/text_file';
 import { Vocabulary } from '../../src/data/vocabulary';
-import { mixSeed } from '../../src/train/rng';
+import { mixSeed } from '../../src/train';
 import type { LmLevel } from './config';
 
 /** End-of-line token of word-level models. */
