@@ -17,6 +17,9 @@ export { buildVocab, countCorpus, lineTokens, removeCorpus } from './data';
 export { buildEmbeddingModel, embeddingTable, EMBEDDING_LAYER } from './model';
 export { parseQuery, predictWord2Vec, Word2VecPredictor } from './predict';
 export { trainWord2Vec } from './train';
+export { WordVectors } from '../../src/embeddings/word_vectors';
+export { readVectors, writeVectors } from '../../src/embeddings/formats';
+export { evaluateAnalogies, evaluateSimilarity, readAnalogyFile, readSimilarityFile } from '../../src/embeddings/evaluate';
 export type { Word2VecArtifacts, Word2VecRun } from './train';
 
 const OPTIONS: TaskOption[] = [
