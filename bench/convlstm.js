@@ -9,7 +9,8 @@
  *   (B= T= S= C= F= K= env vars override the shape; default B 8, T 10, 16×16×16 input, 64 filters, 3×3)
  *
  * One step = forward over the whole sequence (returnSequences), loss mean((y − target)²),
- * backward (tf.variableGrads), Adam update, read the loss. Time: the implementations'
+ * backward (tf.variableGrads), Adam update, read the loss. Time (wall, and the process's
+ * CPU time, which other load on the machine disturbs less; 'vs fused' is the CPU ratio): the implementations'
  * steps are interleaved round by round in one process (ratios stay meaningful on a
  * shared machine); medians are printed. Peak memory: each implementation also runs a few
  * steps in a fresh child process, which reports the wasm heap's size (it grows to the
@@ -88,11 +89,15 @@ async function main() {
   // Same weights, same data: the first losses must agree (a check that both compute the same model).
   const firstLosses = runs.map((r) => r.step());
   const times = kinds.map(() => []);
+  const cpu = kinds.map(() => []);
   for (let round = 0; round < ROUNDS; round++) {
     runs.forEach((r, i) => {
+      const c0 = process.cpuUsage();
       const t0 = process.hrtime.bigint();
       r.step();
       times[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+      const c = process.cpuUsage(c0);
+      cpu[i].push((c.user + c.system) / 1e3);
     });
   }
   const mem = kinds.map((k) => {
@@ -103,20 +108,21 @@ async function main() {
       return { error: String(e.message).split('\n')[0] };
     }
   });
-  const rows = kinds.map((k, i) => ({ impl: k, msPerStep: median(times[i]), firstLoss: firstLosses[i], ...mem[i] }));
+  const rows = kinds.map((k, i) => ({ impl: k, msPerStep: median(times[i]), cpuMsPerStep: median(cpu[i]), firstLoss: firstLosses[i], ...mem[i] }));
   if (flag('json')) {
     console.log(JSON.stringify({ backend, shape: { B, T, S, C, F, K }, rounds: ROUNDS, rows }, null, 1));
     return;
   }
   console.log(`ConvLSTM training step on ${backend}: B ${B}, T ${T}, ${S}×${S}×${C} → ${F} filters ${K}×${K} 'same' (median of ${ROUNDS} interleaved rounds)`);
   const mb = (b) => (Number.isFinite(b) ? `${(b / 2 ** 20).toFixed(0)} MB` : 'n/a');
-  console.log(['implementation'.padEnd(16), 'ms/step'.padStart(9), 'vs fused'.padStart(9), 'wasm heap'.padStart(10), 'peak RSS'.padStart(9), 'first loss'.padStart(11)].join('  '));
+  console.log(['implementation'.padEnd(16), 'ms/step'.padStart(9), 'CPU ms'.padStart(8), 'vs fused'.padStart(9), 'wasm heap'.padStart(10), 'peak RSS'.padStart(9), 'first loss'.padStart(11)].join('  '));
   for (const r of rows) {
     console.log(
       [
         r.impl.padEnd(16),
         r.msPerStep.toFixed(0).padStart(9),
-        `${(r.msPerStep / rows[0].msPerStep).toFixed(2)}×`.padStart(9),
+        r.cpuMsPerStep.toFixed(0).padStart(8),
+        `${(r.cpuMsPerStep / rows[0].cpuMsPerStep).toFixed(2)}×`.padStart(9),
         (r.error ? 'error' : mb(r.heapAfter)).padStart(10),
         (r.maxRssKB ? `${(r.maxRssKB / 1024).toFixed(0)} MB` : 'n/a').padStart(9),
         r.firstLoss.toFixed(6).padStart(11),
