@@ -7,7 +7,6 @@
  * so the main thread stays free for the progress bar and Ctrl-C. No argv here.
  */
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -19,6 +18,7 @@ import { UserError } from '../../src/errors';
 import { bundledData } from '../../src/paths';
 import type { TaskHooks } from '../../src/task';
 import { loadCheckpoint, saveCheckpoint, TrainingState } from '../../src/train/checkpoint';
+import { autoWorkers } from '../../src/train/common';
 import { mixSeed } from '../../src/train/rng';
 import type { Metrics, TrainResult } from '../../src/train/types';
 import { DEFAULT_LR, WORD2VEC_DEFAULTS, Word2VecTaskConfig } from './config';
@@ -195,8 +195,8 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     );
     const kernel: 'wasm' | 'js' = config.kernel === 'js' ? 'js' : wasmKernelAvailable() ? 'wasm' : 'js';
     if (config.kernel === 'wasm' && kernel !== 'wasm') throw new UserError('--kernel wasm: this runtime has no WebAssembly SIMD; use --kernel js');
-    // 'auto': one thread per core (Hogwild scales with cores; capped at 8).
-    const threads = config.workers === 'auto' || config.workers === undefined ? Math.max(1, Math.min(8, os.availableParallelism())) : config.workers;
+    // 'auto': the engine's choice, one thread per core (capped).
+    const threads = config.workers === 'auto' || config.workers === undefined ? autoWorkers() : config.workers;
     const rowFloats = Math.ceil(D / 4) * 4;
     const layout = layoutFor(V, rowFloats, threads);
     const pages = Math.ceil(layout.bytes / 65536);
