@@ -51,6 +51,18 @@ export interface Decoded {
   attention?: number[][];
 }
 
+/**
+ * log softmax over rows of logits [N, V] as x − lse with lse = max x − log max softmax(x):
+ * the same values as tf.logSoftmax without its Exp and Log passes over all N·V entries
+ * (several times slower than the Softmax kernel on wasm).
+ */
+export function logSoftmaxRows(x: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const lse = tf.sub(tf.max(x, 1, true), tf.log(tf.max(tf.softmax(x), 1, true)));
+    return tf.sub(x, lse) as tf.Tensor2D;
+  });
+}
+
 function limits(src: number[][], o: DecodeOptions): number[] {
   const a = o.maxLenA ?? 1.5;
   const b = o.maxLenB ?? 10;
@@ -95,7 +107,7 @@ function greedyBatch(model: Seq2Seq, rows: number[][], options: DecodeOptions & 
     for (let t = 0; t < T && done.some((d) => !d); t++) {
       const out = model.step(enc, prev, state);
       const [best, logp] = tf.tidy(() => {
-        const lp = tf.logSoftmax(out.logits);
+        const lp = logSoftmaxRows(out.logits);
         const arg = tf.argMax(lp, 1);
         return [arg, tf.sum(tf.mul(lp, tf.oneHot(arg, lp.shape[1])), 1)];
       });
@@ -168,7 +180,7 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
       const out = model.step(enc, prev, state);
       const scores = tf.tensor1d(live.map((b) => (Number.isFinite(b.logProb) ? b.logProb : -1e30)));
       const [values, indices] = tf.tidy(() => {
-        const lp = tf.logSoftmax(out.logits); // [NK, V]
+        const lp = logSoftmaxRows(out.logits); // [NK, V]
         const V = lp.shape[1];
         const total = tf.reshape(tf.add(lp, tf.expandDims(scores, 1)), [N, K * V]);
         const top = tf.topk(total, Math.min(2 * K, K * V));

@@ -25,7 +25,7 @@ function smoothedCrossEntropy(logits: tf.Tensor2D, ids: tf.Tensor1D, weights: tf
     const flatIndex = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), tf.cast(ids, 'int32'));
     const xy = tf.gather(tf.reshape(x, [-1]), flatIndex); // [N]
     let row = tf.sub(lse, tf.mul(xy, 1 - eps));
-    if (eps > 0) row = tf.sub(row, tf.mul(tf.sum(x, 1), eps / V));
+    if (eps > 0) row = tf.sub(row, tf.mul(tf.reshape(tf.matMul(x, tf.ones([V, 1])), [N]), eps / V)); // Σ_v x as a matmul (faster than Sum on wasm)
     save([p, ids, weights]); // (the gradient runs after sequenceLoss's tidy has ended: keep what it reads)
     return {
       value: tf.sum(tf.mul(row, weights)),

@@ -163,7 +163,8 @@ export class Translator {
   decodeIds(src: number[][], options: TranslateOptions = {}): Decoded[] {
     const beamSize = options.beamSize ?? this.config.beamSize;
     if (this.onnx && !options.attention && (beamSize <= 1 || options.beamSize === undefined)) return this.decodeOnnx(src);
-    const common = { ...this.limits, batchSize: 64 };
+    // Beam search keeps up to batchSize / min(K, 4) sentences per batch: 256 gives 64 sentences × K beams per decoder step.
+    const common = { ...this.limits, batchSize: beamSize > 1 ? 256 : 64 };
     return beamSize <= 1 || options.attention
       ? greedyDecode(this.seq2seq, src, { ...common, attention: options.attention })
       : beamSearch(this.seq2seq, src, { ...common, beamSize, lengthPenalty: options.lengthPenalty ?? this.config.lengthPenalty });
