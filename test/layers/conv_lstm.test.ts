@@ -11,6 +11,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { bidirectional, convLstm2d, ConvLSTM2D, seedDropout } from '../../layers';
+import { setFusedEngineMode } from '../../layers/fused/kernel_ops';
 import { expectClose, TEST_BACKENDS, useBackend } from '../helpers/backends';
 
 const FIXTURES = path.resolve(__dirname, '../../../shared/fixtures/convlstm');
@@ -79,47 +80,63 @@ describe.each(TEST_BACKENDS)('ConvLSTM fixtures on %s', (backend) => {
   beforeAll(async () => useBackend(backend));
 
   describe.each(['fused', 'autodiff'] as const)('%s path', (implementation) => {
-    test.each(files)('%s', (file) => {
-      const fx = read(file);
-      const layers = layersFor(fx, implementation);
-      const x = tf.variable(tf.tensor(fx.input.x));
-      const h0 = (fx.input.h0 ?? []).map((h) => tf.variable(tf.tensor(h)));
-      const c0 = (fx.input.c0 ?? []).map((c) => tf.variable(tf.tensor(c)));
-      const R = tf.tensor(fx.loss_weights.R);
-      const Rh = tf.tensor(fx.loss_weights.Rh);
-      const Rc = tf.tensor(fx.loss_weights.Rc);
-      const kept: tf.Tensor[] = [];
-      const lossFn = (): tf.Scalar => {
-        let input: tf.Tensor = x;
-        let outs: tf.Tensor[] = [];
-        layers.forEach((layer, k) => {
-          const init = h0.length ? [h0[k], c0[k]] : undefined;
-          outs = layer.apply(input, { initialState: init }) as tf.Tensor[];
-          input = outs[0];
-        });
-        const [y, h, c] = outs;
-        kept.push(tf.keep(y.clone()), tf.keep(h.clone()), tf.keep(c.clone()));
-        return tf.addN([tf.sum(tf.mul(y, R)), tf.sum(tf.mul(h, Rh)), tf.sum(tf.mul(c, Rc))]) as tf.Scalar;
-      };
-      const weights = layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
-      const { value, grads } = tf.variableGrads(lossFn, [...weights, x, ...h0, ...c0]);
-      expectClose(`${file} y`, kept[0], tf.tensor(fx.output.y), TOL, TOL);
-      expectClose(`${file} h_n`, kept[1], tf.tensor(fx.output.h_n), TOL, TOL);
-      expectClose(`${file} c_n`, kept[2], tf.tensor(fx.output.c_n), TOL, TOL);
-      expectClose(`${file} loss`, value, tf.scalar(fx.output.loss), TOL, TOL);
-      expectClose(`${file} grad x`, grads[x.name], tf.tensor(fx.grads.x), TOL, TOL);
-      layers.forEach((layer, k) => {
-        const [gk, gr, gb] = layer.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]);
-        const p = fx.grads.params[k];
-        expectClose(`${file} layer ${k} grad kernel`, gk, tf.tensor(p.kernel), TOL, TOL);
-        expectClose(`${file} layer ${k} grad recurrent_kernel`, gr, tf.tensor(p.recurrent_kernel), TOL, TOL);
-        expectClose(`${file} layer ${k} grad bias`, gb, tf.tensor(p.bias), TOL, TOL);
-      });
-      h0.forEach((h, k) => expectClose(`${file} grad h0[${k}]`, grads[h.name], tf.tensor(fx.grads.h0![k]), TOL, TOL));
-      c0.forEach((c, k) => expectClose(`${file} grad c0[${k}]`, grads[c.name], tf.tensor(fx.grads.c0![k]), TOL, TOL));
-      tf.dispose([...kept, value, x, ...h0, ...c0, R, Rh, Rc, ...Object.values(grads)]);
-      tf.dispose(layers.flatMap((l) => l.weights.map((w) => w.read())));
+    test.each(files)('%s', (file) => checkFixture(file, implementation));
+  });
+});
+
+/** Runs one fixture through the layers and compares outputs, states, loss and every gradient. */
+function checkFixture(file: string, implementation: 'fused' | 'autodiff'): void {
+  const fx = read(file);
+  const layers = layersFor(fx, implementation);
+  const x = tf.variable(tf.tensor(fx.input.x));
+  const h0 = (fx.input.h0 ?? []).map((h) => tf.variable(tf.tensor(h)));
+  const c0 = (fx.input.c0 ?? []).map((c) => tf.variable(tf.tensor(c)));
+  const R = tf.tensor(fx.loss_weights.R);
+  const Rh = tf.tensor(fx.loss_weights.Rh);
+  const Rc = tf.tensor(fx.loss_weights.Rc);
+  const kept: tf.Tensor[] = [];
+  const lossFn = (): tf.Scalar => {
+    let input: tf.Tensor = x;
+    let outs: tf.Tensor[] = [];
+    layers.forEach((layer, k) => {
+      const init = h0.length ? [h0[k], c0[k]] : undefined;
+      outs = layer.apply(input, { initialState: init }) as tf.Tensor[];
+      input = outs[0];
     });
+    const [y, h, c] = outs;
+    kept.push(tf.keep(y.clone()), tf.keep(h.clone()), tf.keep(c.clone()));
+    return tf.addN([tf.sum(tf.mul(y, R)), tf.sum(tf.mul(h, Rh)), tf.sum(tf.mul(c, Rc))]) as tf.Scalar;
+  };
+  const weights = layers.flatMap((l) => l.trainableWeights.map((w) => w.read() as tf.Variable));
+  const { value, grads } = tf.variableGrads(lossFn, [...weights, x, ...h0, ...c0]);
+  expectClose(`${file} y`, kept[0], tf.tensor(fx.output.y), TOL, TOL);
+  expectClose(`${file} h_n`, kept[1], tf.tensor(fx.output.h_n), TOL, TOL);
+  expectClose(`${file} c_n`, kept[2], tf.tensor(fx.output.c_n), TOL, TOL);
+  expectClose(`${file} loss`, value, tf.scalar(fx.output.loss), TOL, TOL);
+  expectClose(`${file} grad x`, grads[x.name], tf.tensor(fx.grads.x), TOL, TOL);
+  layers.forEach((layer, k) => {
+    const [gk, gr, gb] = layer.trainableWeights.map((w) => grads[(w.read() as tf.Variable).name]);
+    const p = fx.grads.params[k];
+    expectClose(`${file} layer ${k} grad kernel`, gk, tf.tensor(p.kernel), TOL, TOL);
+    expectClose(`${file} layer ${k} grad recurrent_kernel`, gr, tf.tensor(p.recurrent_kernel), TOL, TOL);
+    expectClose(`${file} layer ${k} grad bias`, gb, tf.tensor(p.bias), TOL, TOL);
+  });
+  h0.forEach((h, k) => expectClose(`${file} grad h0[${k}]`, grads[h.name], tf.tensor(fx.grads.h0![k]), TOL, TOL));
+  c0.forEach((c, k) => expectClose(`${file} grad c0[${k}]`, grads[c.name], tf.tensor(fx.grads.c0![k]), TOL, TOL));
+  tf.dispose([...kept, value, x, ...h0, ...c0, R, Rh, Rc, ...Object.values(grads)]);
+  tf.dispose(layers.flatMap((l) => l.weights.map((w) => w.read())));
+}
+
+describe('the fused kernel through the engine (the path of webgl, tensorflow and other backends)', () => {
+  beforeAll(async () => useBackend('cpu'));
+  afterAll(() => setFusedEngineMode(false));
+  test.each(['convlstm_2layer_k5_k1.json', 'convlstm_h0_rect_kernel.json', 'convlstm_hard_sigmoid.json', 'convlstm_reverse.json', 'convlstm_valid_stride2.json'])('%s', (file) => {
+    setFusedEngineMode(true);
+    try {
+      checkFixture(file, 'fused');
+    } finally {
+      setFusedEngineMode(false);
+    }
   });
 });
 
