@@ -37,6 +37,16 @@ function valueName(o: TaskOption): string {
 /** The parser of one option's value; throws InvalidArgumentError with what was expected. */
 export function parserOf(o: TaskOption): ((v: string) => unknown) | undefined {
   const flag = `--${kebab(o.key)}`;
+  const own = o.parse;
+  if (own) {
+    return (v) => {
+      try {
+        return own(v);
+      } catch (e) {
+        throw new InvalidArgumentError(`${flag} ${(e as Error).message}`);
+      }
+    };
+  }
   switch (o.type) {
     case 'int': {
       const min = o.min ?? 1;

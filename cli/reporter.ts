@@ -63,6 +63,7 @@ export class Reporter {
           layers: Object.fromEntries(Object.entries(s.layers).map(([k, v]) => [k, { gradNorm: sig(v.gradNorm), updateRatio: sig(v.updateRatio) }])),
           examplesPerSec: Math.round(s.examplesPerSec),
           etaSec: Math.round(s.etaSec),
+          ...(s.budgetLeftSec !== undefined ? { budgetLeftSec: Math.round(s.budgetLeftSec) } : {}),
         });
       }
       return;
@@ -88,7 +89,7 @@ export class Reporter {
       upd: this.lastRatio,
       metric: this.lastMetric,
       speed: Math.round(s.examplesPerSec),
-      eta_run: formatSeconds(s.etaSec),
+      eta_run: s.budgetLeftSec === undefined ? formatSeconds(s.etaSec) : `${formatSeconds(Math.min(s.etaSec, Math.max(0, s.budgetLeftSec)))} (budget left ${formatSeconds(Math.max(0, s.budgetLeftSec))})`,
     });
   }
 

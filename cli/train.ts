@@ -64,7 +64,7 @@ async function generalHelp(): Promise<string> {
     '',
     'Options of a task, with its defaults: rnn-train --task <task> --help',
     'Common to every task: --data, --epochs, --patience, --batch-size, --lr, --optimizer, --schedule, --warmup, --clip-norm, --ema,',
-    '  --seed, --out, --resume, --backend, --json, --report',
+    '  --seed, --out, --resume, --workers, --time-budget, --backend, --json, --report',
     '',
     'Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted (Ctrl-C saves a checkpoint first).',
     '',
@@ -188,6 +188,7 @@ async function main(argv: string[]): Promise<number> {
       epochs: result.training.epochs,
       bestEpoch: result.training.bestEpoch + 1,
       stopped: result.training.stopped,
+      workers: result.training.workers,
       model: result.modelDir,
       ...reporter.diagnostics(),
       seconds: round(seconds, 1),
@@ -195,7 +196,7 @@ async function main(argv: string[]): Promise<number> {
     return EXIT.ok;
   }
   const out: string[] = [...lossPlot(reporter.losses)];
-  out.push('', `best epoch ${result.training.bestEpoch + 1} of ${result.training.epochs} (${result.training.stopped})`);
+  out.push('', `best epoch ${result.training.bestEpoch + 1} of ${result.training.epochs} (${result.training.stopped === 'time-budget' ? 'stopped on its time budget; --resume continues' : result.training.stopped}${result.training.workers ? `, ${result.training.workers} worker${result.training.workers > 1 ? 's' : ''}` : ''})`);
   out.push(`dev:  ${formatMetrics(result.metrics.dev)}`);
   if (result.metrics.test) out.push(`test: ${formatMetrics(result.metrics.test)}`);
   if (result.report.length) out.push('', ...result.report);

@@ -51,7 +51,7 @@ test('2 workers train the sentiment model to the weights of 1 (bidirectional, me
   expect(r2.dev.accuracy).toBeCloseTo(r1.dev.accuracy, 5);
   expect(JSON.parse(fs.readFileSync(path.join(two, 'last', 'config.json'), 'utf8')).training.workers).toBe(2);
   // the task's option list offers it through the common options (the CLI's --workers)
-  expect(task.defaults.workers).toBe(1);
+  expect(task.defaults.workers).toBe('auto'); // the common default (src/train/common.ts); a 24-step run like this one still uses 1 thread
 });
 
 test('rnn-train --task sentiment --workers 2 (the built CLI: compiled worker script, no TypeScript), and a task without a replica refuses it', () => {

@@ -4,6 +4,7 @@
  * common part plus the task's hooks into the engine's TrainOptions, so no task
  * copies them field by field.
  */
+import { availableParallelism } from 'os';
 import { OPTIMIZERS, OptimizerName } from './optimizers';
 import { SCHEDULES, ScheduleName } from './schedules';
 import type { EpochInfo, StepInfo, StopFlag, TrainOptions } from './types';
@@ -29,6 +30,12 @@ export interface TaskOption {
   valueName?: string;
   /** A single-letter alias, e.g. 'n' → -n (predict options mostly). */
   short?: string;
+  /**
+   * Own parser of a 'string' option's value (e.g. a duration or "auto | n"):
+   * returns the config value, throws an Error whose message says what was
+   * expected (the CLI prefixes the flag). Default: the value as typed.
+   */
+  parse?: (value: string) => unknown;
 }
 
 /** Progress callbacks a task forwards to the engine (the CLI draws bars / JSON lines with them). */
@@ -39,6 +46,9 @@ export interface TaskHooks {
   /** Cooperative stop: the run saves OUT/last and returns with training.stopped 'interrupted'. */
   signal?: StopFlag;
 }
+
+/** --workers: a thread count, or 'auto' (see autoWorkers). */
+export type WorkerCount = number | 'auto';
 
 export interface CommonConfig {
   /** Input data: a file or directory in the task's formats (see the task's dataHelp). Default: the task's bundled data set. */
@@ -73,10 +83,18 @@ export interface CommonConfig {
   resume?: string;
   /**
    * Threads computing each batch (data-parallel: the main thread and workers − 1
-   * worker threads each take a shard; same result as 1 within float32 rounding).
-   * Only tasks that describe a replica support more than 1 (see TrainSpec.replica).
+   * worker threads each take a shard; same result as 1 within float32 rounding,
+   * bitwise the same for a given count). 'auto': the machine's cores, capped
+   * (see autoWorkers); a task without a replica (TrainSpec.replica) then runs on 1.
+   * On resume, 'auto' keeps the checkpoint's count. 1 = the same run on every machine.
    */
-  workers: number;
+  workers: WorkerCount;
+  /**
+   * Training-time budget of this invocation, in seconds (0 or absent: none): the
+   * run stops after the step that crosses it, evaluates and saves like an early
+   * stop (training.stopped 'time-budget'); --resume continues with the rest.
+   */
+  timeBudget?: number;
 }
 
 /** Engine defaults; each task overrides what suits it in its `defaults`. */
@@ -92,8 +110,49 @@ export const COMMON_DEFAULTS: CommonConfig = {
   ema: 0,
   seed: 1,
   out: 'runs/model',
-  workers: 1,
+  workers: 'auto',
+  timeBudget: 0,
 };
+
+/** 'auto' never uses more threads than this: the LSTM benchmark gains nothing past 2 on this 2-core machine (docs/workers.md). */
+export const AUTO_WORKERS_CAP = 4;
+/** 'auto' stays on 1 thread for runs shorter than this many steps: starting worker threads (1–5 s each here) would not pay. */
+export const AUTO_WORKERS_MIN_STEPS = 100;
+
+/** The thread count 'auto' picks on this machine for a run of `steps` steps whose batches hold at least `rows` examples. */
+export function autoWorkers(steps = Infinity, rows = Infinity): number {
+  if (steps < AUTO_WORKERS_MIN_STEPS) return 1;
+  return Math.max(1, Math.min(availableParallelism(), AUTO_WORKERS_CAP, rows));
+}
+
+/** Parses --workers: 'auto' or an integer 1…64. */
+export function parseWorkers(value: string): WorkerCount {
+  const v = value.trim().toLowerCase();
+  if (v === 'auto') return 'auto';
+  const n = Number(v);
+  if (!/^\d+$/.test(v) || n < 1 || n > 64) throw new Error(`must be 'auto' or an integer from 1 to 64, got '${value}'`);
+  return n;
+}
+
+/**
+ * Parses a duration: '90s', '30m', '2h', '1h30m', '500ms', or a bare number of
+ * seconds; '0' means no budget. Returns seconds.
+ */
+export function parseDuration(value: string): number {
+  const v = value.trim().toLowerCase();
+  if (/^\d+(\.\d+)?$/.test(v)) return Number(v);
+  const units: Record<string, number> = { ms: 1e-3, s: 1, m: 60, h: 3600, d: 86400 };
+  const re = /(\d+(?:\.\d+)?)(ms|s|m|h|d)/g;
+  let total = 0;
+  let consumed = 0;
+  for (const m of v.matchAll(re)) {
+    if (m.index !== consumed) break;
+    total += Number(m[1]) * units[m[2]];
+    consumed += m[0].length;
+  }
+  if (consumed === 0 || consumed !== v.length) throw new Error(`must be a duration such as 90s, 30m, 2h or 1h30m, got '${value}'`);
+  return total;
+}
 
 /** The common options as the CLI offers them for every task (help text; defaults come from the task). */
 export const COMMON_OPTIONS: TaskOption[] = [
@@ -110,7 +169,14 @@ export const COMMON_OPTIONS: TaskOption[] = [
   { key: 'seed', type: 'int', min: 0, help: 'random seed (initialization, batch order, dropout)' },
   { key: 'out', type: 'string', valueName: 'dir', help: 'checkpoint directory (OUT/best, OUT/last)' },
   { key: 'resume', type: 'string', valueName: 'dir', help: 'continue training from a checkpoint (e.g. OUT/last)' },
-  { key: 'workers', type: 'int', min: 1, max: 16, valueName: 'n', help: 'threads splitting every batch (data-parallel; tasks with a replica)' },
+  {
+    key: 'workers', type: 'string', valueName: 'n|auto', parse: parseWorkers,
+    help: `threads splitting every batch (data-parallel; auto = the cores, at most ${AUTO_WORKERS_CAP}, 1 for runs under ${AUTO_WORKERS_MIN_STEPS} steps or tasks without a replica; on --resume auto keeps the checkpoint's count; 1 gives the same run on every machine)`,
+  },
+  {
+    key: 'timeBudget', type: 'string', valueName: 'duration', parse: parseDuration,
+    help: 'stop training after the step that crosses this time (90s, 30m, 2h; 0 = none), evaluate and save as on early stopping; counted per invocation (--resume gets a new budget and continues the run)',
+  },
 ];
 
 /**
@@ -129,7 +195,9 @@ export function engineOptions(config: CommonConfig, hooks: TaskHooks, extra: Par
     patience: config.patience,
     checkpointDir: config.out,
     resume: config.resume,
-    workers: config.workers ?? 1,
+    workers: config.workers ?? 'auto',
+    ...(config.timeBudget ? { timeBudget: config.timeBudget } : {}),
+    onNote: hooks.onNote,
     onStep: hooks.onStep,
     onEpochEnd: hooks.onEpochEnd,
     signal: hooks.signal,

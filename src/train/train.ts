@@ -8,7 +8,10 @@
  *              (on logging steps the weights are kept before the step, to report
  *              the update actually applied, per layer: src/diagnostics/step_health)
  *   per epoch: dev evaluation → selection & schedule → health warnings
- *              → checkpoints (best, last) → early stopping / stop?
+ *              → checkpoints (best, last) → early stopping / stop / time budget?
+ *
+ * A time budget (TrainOptions.timeBudget) that runs out mid-epoch ends the loop
+ * like a stop request, then evaluates and keeps the better weights (budgetStop).
  *
  * Every random choice is a function of (seed, epoch, step), and the whole loop
  * state lives in `st` (saved as training.json), so a run stopped and resumed from
@@ -18,6 +21,7 @@
  * main thread and worker threads (./parallel) and the combined gradients come back;
  * everything else (clipping, optimizer, checkpoints) stays on the main thread.
  */
+import { availableParallelism } from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
@@ -32,6 +36,7 @@ import { makeOptimizer, setLearningRate } from './optimizers';
 import { stepSeed } from './rng';
 import { LrSchedule } from './schedules';
 import { UserError } from '../errors';
+import { AUTO_WORKERS_CAP, AUTO_WORKERS_MIN_STEPS, autoWorkers } from './common';
 import type { EpochInfo, LogRecord, MetricMode, Metrics, StepInfo, TrainOptions, TrainResult, TrainSpec } from './types';
 
 // Also importable from here (the CLI and tasks did before ./index existed); prefer './index'.
@@ -63,7 +68,8 @@ function resolveOptions(options: TrainOptions) {
   if (!(o.clipNorm >= 0) || !(o.clipValue >= 0)) throw new Error(`clipNorm and clipValue must be ≥ 0 (0 disables), got ${o.clipNorm}, ${o.clipValue}`);
   if (!(o.ema >= 0 && o.ema < 1)) throw new Error(`ema must be in [0, 1) (0 disables), got ${o.ema}`);
   if (!(o.maxDivergenceRatio >= 0)) throw new Error(`maxDivergenceRatio must be ≥ 0 (0 disables), got ${o.maxDivergenceRatio}`);
-  if (!(Number.isInteger(o.workers) && o.workers >= 1)) throw new Error(`workers must be a positive integer, got ${String(o.workers)}`);
+  if (o.workers !== 'auto' && !(Number.isInteger(o.workers) && o.workers >= 1)) throw new Error(`workers must be a positive integer or 'auto', got ${String(o.workers)}`);
+  if (o.timeBudget !== undefined && !(o.timeBudget >= 0)) throw new Error(`timeBudget must be ≥ 0 seconds (0 disables), got ${String(o.timeBudget)}`);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   const signal = options.signal;
   const shouldStop = options.shouldStop;
@@ -77,8 +83,12 @@ function resolveMode(mode: MetricMode, metric: string | null): 'max' | 'min' {
   return metric === null || /loss|err|perplexity|ppl|mse|mae|rmse|wer|cer/i.test(metric) ? 'min' : 'max';
 }
 
-/** The loop state: what checkpoints save, plus the clipped steps of the epoch in progress (so a mid-epoch resume reports the same clip fraction). */
-type LoopState = TrainingState & { epochClipped?: number };
+/**
+ * The loop state: what checkpoints save, plus the clipped steps of the epoch in
+ * progress (so a mid-epoch resume reports the same clip fraction) and the worker
+ * count of the run (so a resumed 'auto' run keeps the rounding it had).
+ */
+type LoopState = TrainingState & { epochClipped?: number; workers?: number };
 
 function freshState(seed: number, metric: string | null, mode: MetricMode, schedule: LrSchedule): LoopState {
   return {
@@ -92,6 +102,10 @@ function freshState(seed: number, metric: string | null, mode: MetricMode, sched
 /** Train `spec.model` on `spec`'s batches. Throws TrainingDivergedError on NaN/Inf or an exploding loss. */
 export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promise<TrainResult> {
   const o = resolveOptions(options);
+  const startedAt = Date.now();
+  const budgetMs = o.timeBudget !== undefined && o.timeBudget > 0 ? o.timeBudget * 1000 : Infinity;
+  const overBudget = (): boolean => Date.now() - startedAt >= budgetMs;
+  const budgetLeftSec = (): number | undefined => (budgetMs < Infinity ? (budgetMs - (Date.now() - startedAt)) / 1000 : undefined);
   const model = spec.model;
   const optimizer = makeOptimizer({ name: o.optimizer, lr: o.lr, momentum: o.momentum });
   const schedule = new LrSchedule(o.lr, o.schedule);
@@ -121,9 +135,9 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   let stopped: TrainResult['stopped'] = 'completed';
   let started = false;
   let pool: ReplicaPool | null = null;
+  let workers = 1;
 
   try {
-    if (o.workers > 1) pool = await startWorkers(spec, o.workers, vars);
     while (st.epoch < o.epochs && stopped === 'completed') {
       const epochStart = Date.now();
       const batches = spec.batches(st.epoch, st.seed);
@@ -133,7 +147,12 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       let examples = 0;
       health.restoreCounts(st.epochSteps, st.epochClipped ?? 0);
       let lastLr = o.lr;
-      if (!started) log({ type: 'start', backend: tf.getBackend(), workers: o.workers, epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
+      if (!started) {
+        workers = chooseWorkers(spec, o.workers, st.workers, o.epochs * batches.length - st.globalStep, spec.batchSize(batches[0]), o.onNote);
+        st.workers = workers;
+        if (workers > 1) pool = await startWorkers(spec, workers, vars);
+      }
+      if (!started) log({ type: 'start', backend: tf.getBackend(), workers, epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
       started = true;
 
       while (st.step < batches.length) {
@@ -182,7 +201,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         // 6. log
         const logThis = o.onLog !== undefined && logging;
         if (o.onStep || logThis) {
-          const info = stepInfo(st, batches.length, o.epochs, loss, norm, wasClipped, lr, vars, measured, examples, epochStart, st.step - firstStep);
+          const info = stepInfo(st, batches.length, o.epochs, loss, norm, wasClipped, lr, vars, measured, examples, epochStart, st.step - firstStep, budgetLeftSec());
           o.onStep?.(info);
           if (logThis) log({ type: 'step', ...info });
         }
@@ -192,10 +211,19 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
           stopped = 'interrupted';
           break;
         }
+        // (a budget crossed on the epoch's last step ends the epoch normally first, below)
+        if (st.step < batches.length && overBudget()) {
+          stopped = 'time-budget';
+          break;
+        }
         if (o.checkpointEvery > 0 && st.globalStep % o.checkpointEvery === 0 && st.step < batches.length) await save('last');
       }
       if (stopped === 'interrupted') {
         await save('last');
+        break;
+      }
+      if (stopped === 'time-budget') {
+        await budgetStop();
         break;
       }
 
@@ -238,6 +266,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
       for (const message of info.warnings) log({ type: 'warning', message, epoch: info.epoch });
       if (o.patience > 0 && st.bad >= o.patience) stopped = 'early-stopping';
       else if (o.stopRequested() && st.epoch < o.epochs) stopped = 'interrupted';
+      else if (overBudget() && st.epoch < o.epochs) stopped = 'time-budget';
     }
   } finally {
     probe?.release();
@@ -255,9 +284,74 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
     metric: st.metric ?? 'loss',
     bestValue: st.best ?? NaN,
     history: st.history,
+    workers,
     lastDir,
     bestDir,
   };
+
+  /**
+   * The time budget ran out mid-epoch: DIR/last at this position first (the
+   * training weights, so --resume continues exactly), then the evaluation an epoch
+   * end would do (on the weight average with ema) and DIR/best when it beats the
+   * best so far. That best is recorded in DIR/last too (a resumed run never
+   * replaces it with a worse one); epochs-without-improvement and the plateau
+   * schedule see only epoch ends.
+   */
+  async function budgetStop(): Promise<void> {
+    await save('last');
+    if (!spec.evaluate && !bestDir) return;
+    const kept = ema ? vars.map((v) => v.clone()) : null;
+    ema?.applyToWeights();
+    const dev: Metrics = spec.evaluate ? await spec.evaluate() : {};
+    st.metric ??= Object.keys(dev)[0] ?? null;
+    st.mode = resolveMode(o.mode, st.metric);
+    const value = selectionValue(st.metric, dev, st.epochLossSum / Math.max(st.epochSteps, 1), spec.evaluate !== undefined);
+    const isBest = Number.isFinite(value) && (st.best === null || (st.mode === 'max' ? value > st.best : value < st.best));
+    if (isBest) {
+      st.best = value;
+      st.bestEpoch = st.epoch;
+      st.bestDev = dev;
+      await save('best');
+    }
+    if (kept) {
+      vars.forEach((v, i) => v.assign(kept[i]));
+      tf.dispose(kept);
+    }
+    if (isBest) await save('last');
+    log({ type: 'budget', epoch: st.epoch, step: st.step, dev, best: isBest, seconds: (Date.now() - startedAt) / 1000 });
+  }
+}
+
+/**
+ * The thread count of a run. 'auto': the checkpoint's count on resume, else the
+ * cores (capped), and 1 with a note when the spec has no replica, carries states,
+ * or the run is too short to repay starting threads. A number is taken as given
+ * (startWorkers refuses it when the spec cannot run it).
+ */
+function chooseWorkers<B>(
+  spec: TrainSpec<B>, requested: number | 'auto', resumed: number | undefined, stepsLeft: number, rows: number, note?: (m: string) => void,
+): number {
+  const task = typeof spec.artifacts?.task === 'string' ? `task '${spec.artifacts.task}'` : 'this TrainSpec';
+  const parallel = Boolean(spec.replica && spec.shard && !spec.carried);
+  if (requested !== 'auto') {
+    if (resumed !== undefined && resumed !== requested) {
+      note?.(`workers ${requested} (the checkpoint ran with ${resumed}): the float32 rounding will differ from an uninterrupted run`);
+    } else if (requested > 1) note?.(`workers ${requested}`);
+    return requested;
+  }
+  if (!parallel) {
+    note?.(`workers 1 (auto: ${task} has no data-parallel replica${spec.carried ? ' for its carried states' : ''})`);
+    return 1;
+  }
+  if (resumed !== undefined) {
+    note?.(`workers ${resumed} (auto on resume: the checkpoint's count, so the rounding continues; --workers n to change it)`);
+    return resumed;
+  }
+  const cores = availableParallelism();
+  const n = autoWorkers(stepsLeft, rows);
+  const why = stepsLeft < AUTO_WORKERS_MIN_STEPS ? `a ${stepsLeft}-step run does not repay starting threads` : `${cores} cores${cores > AUTO_WORKERS_CAP ? `, at most ${AUTO_WORKERS_CAP}` : ''}`;
+  note?.(`workers ${n} (auto: ${why}; --workers 1 gives the same run on every machine)`);
+  return n;
 }
 
 /** Loss and gradients of a batch on this thread. */
@@ -354,6 +448,7 @@ function selectionValue(metric: string | null, dev: Metrics, meanLoss: number, e
 function stepInfo(
   st: TrainingState, stepsInEpoch: number, epochs: number, loss: number, norm: number, clipped: boolean, lr: number,
   vars: tf.Variable[], measured: UpdateMeasure | undefined, examples: number, epochStart: number, stepsDone: number,
+  budgetLeftSec: number | undefined,
 ): StepInfo {
   let paramNorm: number;
   if (measured) paramNorm = measured.paramNorm;
@@ -378,6 +473,7 @@ function stepInfo(
     lr,
     examplesPerSec: examples / elapsed,
     etaSec: (stepsLeft * elapsed) / Math.max(stepsDone, 1),
+    ...(budgetLeftSec !== undefined ? { budgetLeftSec } : {}),
   };
 }
 

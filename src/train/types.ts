@@ -163,8 +163,26 @@ export interface TrainOptions {
    * gradients are combined exactly (shard-size weights, fixed order: bitwise
    * reproducible for a given worker count) and the main thread steps the
    * optimizer. Needs TrainSpec.replica and .shard; not with TrainSpec.carried. Default 1.
+   *
+   * 'auto': os.availableParallelism(), at most AUTO_WORKERS_CAP (./common) and the
+   * examples of a batch, and 1 for runs under AUTO_WORKERS_MIN_STEPS steps or a spec
+   * without a replica (with a note, never an error). On resume, 'auto' keeps the
+   * checkpoint's count (training.json `workers`); an explicit different count is
+   * allowed and noted (the float32 rounding then differs from the uninterrupted run).
+   * The count used is in the 'start' log record and TrainResult.workers.
    */
-  workers?: number;
+  workers?: number | 'auto';
+  /**
+   * Training-time budget of this call, in seconds (0/absent: none). The loop
+   * stops after the step that crosses it: DIR/last is saved at that position (so
+   * resume continues the run exactly), the current weights are evaluated (the
+   * weight average with `ema`) and saved as DIR/best when better than the best so
+   * far; TrainResult.stopped is 'time-budget'. The budget counts from this call's
+   * start, so a resumed run gets a fresh one. StepInfo.budgetLeftSec shows what is left.
+   */
+  timeBudget?: number;
+  /** One-line notes for the user (the worker count chosen, a resumed run's worker count). */
+  onNote?: (message: string) => void;
 
   /** @deprecated use checkpointDir */
   outDir?: string;
@@ -215,6 +233,8 @@ export interface StepInfo {
   examplesPerSec: number;
   /** Estimated seconds left in the run (all epochs), excluding evaluation. */
   etaSec: number;
+  /** With TrainOptions.timeBudget: seconds of the budget left (≤ 0: the run stops after this step). */
+  budgetLeftSec?: number;
 }
 
 /** Summary of one epoch. */
@@ -242,14 +262,17 @@ export type LogRecord =
   | ({ type: 'epoch' } & EpochInfo)
   | { type: 'start'; backend: string; workers?: number; epochs: number; stepsPerEpoch: number; seed: number; resumedFrom?: string; epoch: number; step: number }
   | { type: 'checkpoint'; dir: string; kind: 'last' | 'best'; epoch: number; step: number; globalStep: number }
+  | { type: 'budget'; epoch: number; step: number; dev: Metrics; best: boolean; seconds: number }
   | { type: 'stop'; reason: TrainResult['stopped']; epoch: number; step: number; globalStep: number }
   | { type: 'diverged'; message: string; epoch: number; step: number; loss: number; gradNorm: number }
   | { type: 'warning'; message: string; epoch: number };
 
 /** What train() returns. */
 export interface TrainResult {
-  /** Why the loop ended ('interrupted': the stop signal fired; the CLI exits 130). */
-  stopped: 'completed' | 'early-stopping' | 'interrupted';
+  /** Why the loop ended ('interrupted': the stop signal fired, the CLI exits 130; 'time-budget': TrainOptions.timeBudget ran out). */
+  stopped: 'completed' | 'early-stopping' | 'interrupted' | 'time-budget';
+  /** Threads that computed each batch (TrainOptions.workers resolved: 'auto' → a count; absent from engines of their own, e.g. word2vec's). */
+  workers?: number;
   /** Epochs completed. */
   epochs: number;
   /** Optimizer steps taken in total (including those before a resume). */
