@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { gloveAvailable, loadGlove, WordVectors as GloveVectors } from '../data/pretrained';
+import { UserError } from '../errors';
 import { readVectors } from './formats';
 import { fillEmbeddingRows, WordVectors } from './word_vectors';
 
@@ -38,7 +39,7 @@ export function asPretrained(wv: WordVectors): GloveVectors {
 export function seedFromVectors(layer: tf.layers.Layer, tokens: readonly string[], wv: WordVectors, file = 'vectors'): { found: number; total: number } {
   const emb = layer.getWeights()[0];
   const [V, E] = emb.shape as [number, number];
-  if (wv.dim !== E) throw new Error(`${file}: ${wv.dim}-dimensional vectors for a ${E}-dimensional embedding`);
+  if (wv.dim !== E) throw new UserError(`${file}: ${wv.dim}-dimensional vectors for a ${E}-dimensional embedding (set the embedding size to ${wv.dim})`);
   const values = emb.dataSync().slice() as Float32Array;
   const found = fillEmbeddingRows(values, E, tokens, wv);
   const table = tf.tensor2d(values, [V, E]);
