@@ -220,7 +220,7 @@ export class ConvLSTM2D extends tf.layers.Layer {
    */
   step(x: tf.Tensor4D, states: tf.Tensor4D[]): { output: tf.Tensor4D; states: tf.Tensor4D[] } {
     if (this.args.bidirectional) throw new Error(`${this.name}: step() needs a unidirectional layer`);
-    if (!this.built) this.build([null, null, ...x.shape.slice(1)] as tf.Shape);
+    if (!this.built) tf.dispose(this.apply(tf.zeros([1, 1, ...x.shape.slice(1)])) as tf.Tensor); // builds under the layer's name scope
     if (x.rank !== 4 || x.shape[3] !== this.inChannels) throw new Error(`${this.name}: step expects x [batch, height, width, ${this.inChannels}], got [${x.shape.join(', ')}]`);
     this.checkStates(states, x.shape[0], x.shape[1], x.shape[2]);
     return this.cells[0].step(x, states);

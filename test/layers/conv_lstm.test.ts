@@ -309,6 +309,19 @@ describe('ConvLSTM2D on cpu', () => {
     tf.dispose([x, h0, c0, R, Rc, ...Object.values(grads), ...layer.weights.map((w) => w.read())]);
   });
 
+  test('step() on a fresh layer builds it and equals a one-frame apply from the same states', () => {
+    const layer = convLstm2d({ filters: 3, kernelSize: 3, padding: 'same', returnState: true, seed: 8 });
+    const x = rand([2, 5, 4, 2], 40) as tf.Tensor4D;
+    const h = rand([2, 5, 4, 3], 41) as tf.Tensor4D;
+    const c = rand([2, 5, 4, 3], 42) as tf.Tensor4D;
+    const r = layer.step(x, [h, c]);
+    expect(layer.weights[0].originalName).toMatch(/^conv_lstm2d_\d+\/kernel$/);
+    const [y, hN, cN] = layer.apply(tf.expandDims(x, 1), { initialState: [h, c] }) as tf.Tensor[];
+    expectClose('step output', r.output, y, 1e-6, 1e-6);
+    expectClose('step h', r.states[0], hN, 1e-6, 1e-6);
+    expectClose('step c', r.states[1], cN, 1e-6, 1e-6);
+  });
+
   test('clear errors for wrong inputs and options', () => {
     expect(() => convLstm2d({ filters: 0, kernelSize: 3 })).toThrow(/filters must be a positive integer/);
     expect(() => convLstm2d({ filters: 2, kernelSize: 3, padding: 'full' as never })).toThrow(/padding must be 'same' or 'valid'/);
