@@ -11,7 +11,7 @@
  * recurrent part learns what is left.
  */
 import type { CellKind } from '../../layers/recurrent_layer';
-import { COMMON_DEFAULTS } from '../../src/train/common';
+import { COMMON_DEFAULTS } from '../../src/train';
 import type { TaskConfig } from '../../src/task';
 
 /** A transform step applied to the target before scaling (each has an exact inverse). */
