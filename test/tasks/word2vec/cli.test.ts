@@ -67,6 +67,13 @@ test('rnn-train --task word2vec → events, summary, vectors; rnn-predict neighb
   expect(analogy.neighbours).toHaveLength(10);
   expect(analogy.neighbours.map((n: { word: string }) => n.word)).not.toContain('dog');
   expect(missing).toEqual({ query: 'zebra', positive: ['zebra'], negative: [], missing: ['zebra'] });
+
+  // --resume OUT/last continues from epoch 4 with the saved input and output vectors.
+  const more = run(TRAIN, ['--task', 'word2vec', '--data', path.join(d, 'topics.txt'), '--out', out, '--min-count', '1', '--sample', '0', '--dim', '16', '--epochs', '4', '--window', '3', '--resume', path.join(out, 'last'), '--json']);
+  expect(more.code).toBe(0);
+  const epochs = more.lines.map((l) => JSON.parse(l)).filter((e) => e.event === 'epoch');
+  expect(epochs.map((e) => e.epoch)).toEqual([4]);
+  expect(epochs[0].loss).toBeLessThan(events.filter((e) => e.event === 'epoch')[0].loss);
 });
 
 test('bad input: one line on stderr naming the file, exit 1', () => {
