@@ -18,6 +18,7 @@ import { loadTaggedSplits, TaggedSentence } from './data';
 import { batchInputs, Encoders, splitLong, TagBatch, taggedBatches, wordChars, wordKey } from './encode';
 import { tagLoss } from './loss';
 import { buildTagger } from './model';
+import { posLossWeight, posReplica, posShard } from './replica';
 import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
 
 /** What a checkpoint carries besides the model, to predict. */
@@ -144,6 +145,10 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
     {
       model,
       loss: tagLoss(model, withChars, tags.length),
+      // data-parallel workers (--workers n|auto): each builds this tagger and takes whole sentences of every batch
+      replica: posReplica({ shape: { ...config }, sizes: { words: words.size, chars: chars.size, tags: tags.length }, withChars }),
+      shard: posShard,
+      lossWeight: posLossWeight,
       batches: (epoch, seed) => {
         const bs = taggedBatches(enc, train_, config.batchSize, { seed, epoch, wordDropout: config.wordDropout });
         epochTokens.set(epoch, bs.map((b) => b.lengths.reduce((a, n) => a + n, 0)));
