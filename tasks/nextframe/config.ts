@@ -26,7 +26,7 @@ export interface NextframeConfig {
   filters: number[];
   /** Square kernel of the input and recurrent convolutions (odd; 'same' padding keeps the grid). */
   kernelSize: number;
-  /** Fold frames into patch × patch blocks before the model (0: auto, 4 for ≥ 64-pixel frames, 2 for ≥ 32, else 1). */
+  /** Fold frames into patch × patch blocks before the model (0: auto, 4 for ≥ 64-pixel frames, 2 for ≥ 16, else 1). */
   patch: number;
   /** Generated data (squares, moving-mnist): training sequences per epoch, new ones every epoch. */
   trainSequences: number;
@@ -66,10 +66,12 @@ export const NEXTFRAME_DEFAULTS: NextframeTaskConfig = {
 };
 
 /** The bundled quick default (no --data): moving squares with a small model, so a run takes well under 2 minutes. */
-export const SQUARES_DEFAULTS: Partial<NextframeConfig> & { epochs: number } = {
+export const SQUARES_DEFAULTS: Partial<NextframeConfig> & { epochs: number; batchSize: number; lr: number } = {
   filters: [16, 16],
-  trainSequences: 384,
-  devSequences: 32,
-  testSequences: 64,
-  epochs: 4,
+  trainSequences: 128,
+  devSequences: 16,
+  testSequences: 32,
+  epochs: 2,
+  batchSize: 8,
+  lr: 5e-3,
 };

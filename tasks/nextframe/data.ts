@@ -261,10 +261,10 @@ export function foldPatches(x: Float32Array, T: number, s: FrameShape, p: number
   return out;
 }
 
-/** The patch size for a frame: config.patch, or auto (4 / 2 / 1 by the short side); must divide H and W. */
+/** The patch size for a frame: config.patch, or auto (4 from 64 pixels on the short side, 2 from 16, else 1); must divide H and W. */
 export function patchSize(configured: number, s: FrameShape): number {
   const short = Math.min(s.height, s.width);
-  const p = configured > 0 ? configured : short >= 64 ? 4 : short >= 32 ? 2 : 1;
+  const p = configured > 0 ? configured : short >= 64 ? 4 : short >= 16 ? 2 : 1;
   if (s.height % p !== 0 || s.width % p !== 0) throw new UserError(`--patch ${p}: frames of ${s.height}×${s.width} do not fold into ${p}×${p} patches (choose a divisor of both sides)`, 2);
   return p;
 }
