@@ -1,6 +1,6 @@
 /** The training engine: loop, optimizers, schedules, clipping, checkpoints, truncated BPTT. */
 export { train } from './train';
-export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors, Replica, ReplicaSource } from './types';
+export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors, DataParallel, Replica, ReplicaSource } from './types';
 export { TrainingDivergedError, CheckpointMismatchError, WorkerCrashedError } from './errors';
 export { ReplicaPool, shardRows, shardRange, shardSeed } from './parallel';
 export { StopSignal } from './stop';

@@ -67,6 +67,13 @@ export interface TrainSpec<B> {
   lossWeight?: (batch: B) => number;
 }
 
+/**
+ * A task's data-parallel part, what its replica.ts returns and its train.ts spreads
+ * into the TrainSpec (`...translateParallel(args)`): any task, built in or plugged
+ * in, gets workers by providing these three (docs/workers.md, "The contract").
+ */
+export type DataParallel<B> = Required<Pick<TrainSpec<B>, 'replica' | 'shard'>> & Pick<TrainSpec<B>, 'lossWeight'>;
+
 /** Where a worker thread finds a task's replica builder: `require(module)[exportName](args)`. */
 export interface ReplicaSource {
   /** Absolute path of a module the worker can require (typically the task's replica.ts/.js: pass `__filename` or a path.join(__dirname, ...)). */

@@ -18,6 +18,7 @@ import { buildTargetVocabulary, EncodedPair, epochBatches, loadTranslationData, 
 import { greedyDecode } from './decode';
 import { batchLoss, perplexity } from './loss';
 import { buildSeq2Seq } from './model';
+import { translateParallel } from './replica';
 import { TranslateArtifacts, Translation, Translator } from './predict';
 
 export interface TranslateResult {
@@ -100,6 +101,7 @@ export async function trainTranslate(overrides: Partial<TranslateConfig> = {}, h
       loss: (b, isTraining) => batchLoss(s2s, b, isTraining, config),
       batches: (epoch, seed) => epochBatches(trainPairs, config.batchSize, seed * 1000 + epoch),
       batchSize: (b) => b.index.length,
+      ...translateParallel({ config, srcVocab: srcVocab.size, tgtVocab: tgtVocab.size }), // data-parallel workers (--workers n|auto)
       evaluate: () => {
         const hyps = greedyTexts(devPairs);
         const bleu = corpusBleu(hyps, devRefs).score;
