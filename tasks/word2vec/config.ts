@@ -6,7 +6,7 @@
  * decaying linearly to 0 over the run.
  */
 import type { TaskConfig } from '../../src/task';
-import { COMMON_DEFAULTS } from '../../src/train/common';
+import { COMMON_DEFAULTS } from '../../src/train';
 
 export type Word2VecModel = 'skipgram' | 'cbow';
 export type Tokenization = 'words' | 'whitespace';

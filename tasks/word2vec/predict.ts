@@ -10,7 +10,7 @@ import { WordVectors } from '../../src/embeddings/word_vectors';
 import type { Neighbour } from '../../src/embeddings/word_vectors';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { loadModel } from '../../src/io/fs_handler';
-import { readArtifacts, resolveCheckpoint } from '../../src/train/checkpoint';
+import { readArtifacts, resolveCheckpoint } from '../../src/train';
 import { embeddingTable } from './model';
 import type { Word2VecArtifacts } from './train';
 

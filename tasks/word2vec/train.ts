@@ -7,6 +7,7 @@
  * so the main thread stays free for the progress bar and Ctrl-C. No argv here.
  */
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
@@ -17,10 +18,8 @@ import { WordVectors } from '../../src/embeddings/word_vectors';
 import { UserError } from '../../src/errors';
 import { bundledData } from '../../src/paths';
 import type { TaskHooks } from '../../src/task';
-import { loadCheckpoint, saveCheckpoint, TrainingState } from '../../src/train/checkpoint';
-import { autoWorkers } from '../../src/train/common';
-import { mixSeed } from '../../src/train/rng';
-import type { Metrics, TrainResult } from '../../src/train/types';
+import { loadCheckpoint, mixSeed, saveCheckpoint } from '../../src/train';
+import type { Metrics, TrainingState, TrainResult } from '../../src/train';
 import { DEFAULT_LR, WORD2VEC_DEFAULTS, Word2VecTaskConfig } from './config';
 import { buildVocab, countCorpus, removeCorpus, Vocab } from './data';
 import { buildEmbeddingModel, embeddingTable } from './model';
@@ -195,8 +194,8 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     );
     const kernel: 'wasm' | 'js' = config.kernel === 'js' ? 'js' : wasmKernelAvailable() ? 'wasm' : 'js';
     if (config.kernel === 'wasm' && kernel !== 'wasm') throw new UserError('--kernel wasm: this runtime has no WebAssembly SIMD; use --kernel js');
-    // 'auto': the engine's choice, one thread per core (capped).
-    const threads = config.workers === 'auto' || config.workers === undefined ? autoWorkers() : config.workers;
+    // 'auto': one thread per core, at most 4 (as the engine's autoWorkers for long runs).
+    const threads = config.workers === 'auto' || config.workers === undefined ? Math.max(1, Math.min(4, os.availableParallelism())) : config.workers;
     const rowFloats = Math.ceil(D / 4) * 4;
     const layout = layoutFor(V, rowFloats, threads);
     const pages = Math.ceil(layout.bytes / 65536);
