@@ -26,11 +26,18 @@
  * place, and the old one removed. A crash at any moment leaves either the new or
  * the previous checkpoint loadable: `resolveCheckpoint` finds the aside copy if
  * the crash fell between the two renames. Leftovers are removed by the next save.
+ *
+ * Reading proves the checkpoint (one UserError line naming the file otherwise):
+ * every file exists, each .bin has exactly the bytes its .json describes and the
+ * SHA-256 written with it, every float is finite, the JSON files have the shape
+ * this format writes. `verifyCheckpoint` runs all of it without building the model.
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { fileSystem, readModelArtifacts, writeFileAtomic } from '../io/fs_handler';
+import { UserError } from '../errors';
+import { checkFinite, fileSystem, oneLine, integrityOf, loadModel, manifestBytes, readModelArtifacts, writeFileAtomic } from '../io/fs_handler';
+import { makeDirs } from '../io/output_paths';
 import { CheckpointMismatchError } from './errors';
 import type { ScheduleState } from './schedules';
 import type { Metrics } from './types';
@@ -131,32 +138,85 @@ function fsyncDir(dir: string): void {
 
 async function writeTensors(dir: string, name: string, tensors: { name: string; tensor: tf.Tensor }[], meta: Record<string, unknown>): Promise<void> {
   const { data, specs } = await tf.io.encodeWeights(tensors);
-  writeFileAtomic(path.join(dir, `${name}.bin`), new Uint8Array(data as ArrayBuffer));
-  writeFileAtomic(path.join(dir, `${name}.json`), JSON.stringify({ ...meta, specs }));
+  const bytes = new Uint8Array(data as ArrayBuffer);
+  writeFileAtomic(path.join(dir, `${name}.bin`), bytes);
+  writeFileAtomic(path.join(dir, `${name}.json`), JSON.stringify({ ...meta, specs, integrity: integrityOf(bytes) }));
+}
+
+/** Reads NAME.json + NAME.bin, proving the bytes (size from the specs, SHA-256, finite floats) before decoding. */
+function readTensorBytes(dir: string, name: string): { meta: Record<string, unknown>; specs: tf.io.WeightsManifestEntry[]; data: ArrayBuffer } {
+  const jsonFile = path.join(dir, `${name}.json`);
+  const meta = readJson(jsonFile);
+  if (!isObject(meta)) throw new UserError(`${jsonFile}: not the JSON object this checkpoint format writes (a damaged file)`);
+  const expected = manifestBytes(meta.specs, jsonFile);
+  const specs = meta.specs as tf.io.WeightsManifestEntry[];
+  const binFile = path.join(dir, `${name}.bin`);
+  if (!fs.existsSync(binFile)) throw new UserError(`${binFile}: missing from the checkpoint (${name}.json describes it)`);
+  const buf = fs.readFileSync(binFile);
+  const integrity = meta.integrity as { bytes?: unknown; sha256?: unknown } | undefined;
+  if (expected !== null && buf.byteLength !== expected) {
+    throw new UserError(`${binFile}: ${buf.byteLength} bytes, but ${name}.json describes ${expected} (${buf.byteLength < expected ? 'a truncated' : 'a damaged'} file)`);
+  }
+  if (isObject(integrity) && integrity.sha256 !== integrityOf(buf).sha256) throw new UserError(`${binFile}: its SHA-256 differs from the one ${name}.json was written with (a damaged file)`);
+  const data = buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer;
+  checkFinite(data, specs, binFile);
+  return { meta, specs, data };
 }
 
 function readTensors(dir: string, name: string): { meta: Record<string, unknown>; tensors: { name: string; tensor: tf.Tensor }[] } {
-  const meta = readJson(path.join(dir, `${name}.json`)) as { specs: tf.io.WeightsManifestEntry[] } & Record<string, unknown>;
-  const buf = fs.readFileSync(path.join(dir, `${name}.bin`));
-  const map = tf.io.decodeWeights(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer, meta.specs);
-  return { meta, tensors: meta.specs.map((s) => ({ name: s.name, tensor: map[s.name] })) };
+  const { meta, specs, data } = readTensorBytes(dir, name);
+  let map: tf.NamedTensorMap;
+  try {
+    map = tf.io.decodeWeights(data, specs);
+  } catch (e) {
+    throw new UserError(`${path.join(dir, `${name}.bin`)}: cannot be decoded with ${name}.json's entries (${oneLine((e as Error).message)})`);
+  }
+  return { meta, tensors: specs.map((s) => ({ name: s.name, tensor: map[s.name] })) };
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
 function readJson(file: string): unknown {
-  if (!fs.existsSync(file)) throw new Error(`${file}: missing from the checkpoint`);
+  if (!fs.existsSync(file)) throw new UserError(`${file}: missing from the checkpoint`);
   try {
     return JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new Error(`${file}: not valid JSON (${(e as Error).message})`);
+    throw new UserError(`${file}: not valid JSON (${oneLine((e as Error).message)})`);
   }
 }
+
+/** Reads a JSON file of the checkpoint that must hold an object. */
+function readObject(file: string): Record<string, unknown> {
+  const v = readJson(file);
+  if (!isObject(v)) throw new UserError(`${file}: expected a JSON object (a damaged file)`);
+  return v;
+}
+
+/** training.json's fields and what they must be (a field failing its check is a damaged file). */
+const TRAINING_FIELDS: [keyof TrainingState, (v: unknown) => boolean, string][] = [
+  ['epoch', (v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  ['step', (v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  ['globalStep', (v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  ['seed', (v) => typeof v === 'number' && Number.isFinite(v), 'a number'],
+  ['metric', (v) => v === null || typeof v === 'string', 'a metric name or null'],
+  ['mode', (v) => v === 'max' || v === 'min', "'max' or 'min'"],
+  ['best', (v) => v === null || typeof v === 'number', 'a number or null'],
+  ['bestEpoch', (v) => Number.isInteger(v) && (v as number) >= -1, 'an integer ≥ -1'],
+  ['bestDev', isObject, 'an object'],
+  ['bad', (v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  ['referenceLoss', (v) => v === null || typeof v === 'number', 'a number or null'],
+  ['epochLossSum', (v) => typeof v === 'number', 'a number'],
+  ['epochSteps', (v) => Number.isInteger(v) && (v as number) >= 0, 'a non-negative integer'],
+  ['schedule', isObject, 'an object'],
+  ['history', (v) => Array.isArray(v) && v.every(isObject), 'a list of objects'],
+];
 
 /** Saves a checkpoint atomically into `dir`, replacing any previous one (see the layout above). */
 export async function saveCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
   const target = path.resolve(dir);
   const parent = path.dirname(target);
   const base = path.basename(target);
-  fs.mkdirSync(parent, { recursive: true });
+  makeDirs(parent);
   const stamp = `${process.pid}-${Date.now()}-${Math.floor(Math.random() * 1e6)}`;
   const tmp = path.join(parent, `.${base}.tmp-${stamp}`);
   fs.mkdirSync(tmp);
@@ -200,28 +260,51 @@ export function resolveCheckpoint(dir: string): string {
         .sort((a, b) => fs.statSync(path.join(parent, b)).mtimeMs - fs.statSync(path.join(parent, a)).mtimeMs)
     : [];
   for (const a of aside) if (fs.existsSync(path.join(parent, a, 'training.json'))) return path.join(parent, a);
-  throw new Error(`${dir}: not a checkpoint (expected a directory written by rnnkit's train(), holding model.json and training.json)`);
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: not a checkpoint (no such directory)`);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: not a checkpoint (a file, not a directory)`);
+  throw new UserError(`${dir}: not a checkpoint (expected a directory written by rnnkit's train(), holding model.json and training.json)`);
 }
 
-/** Reads a checkpoint's training.json. */
+/** Reads a checkpoint's training.json (its fields checked). */
 export function readTrainingState(dir: string): TrainingState {
-  return readJson(path.join(resolveCheckpoint(dir), 'training.json')) as TrainingState;
+  const file = path.join(resolveCheckpoint(dir), 'training.json');
+  const st = readObject(file);
+  for (const [key, ok, what] of TRAINING_FIELDS) {
+    if (!ok(st[key])) throw new UserError(`${file}: '${key}' is not ${what} (a damaged file)`);
+  }
+  return st as unknown as TrainingState;
 }
 
 /** Reads only a checkpoint's artifacts (cheap: no model load). */
 export function readArtifacts(dir: string): Record<string, unknown> {
-  return readJson(path.join(resolveCheckpoint(dir), 'artifacts.json')) as Record<string, unknown>;
+  return readObject(path.join(resolveCheckpoint(dir), 'artifacts.json'));
 }
 
 /** Reads only a checkpoint's config.json. */
 export function readConfig(dir: string): Record<string, unknown> {
-  return readJson(path.join(resolveCheckpoint(dir), 'config.json')) as Record<string, unknown>;
+  return readObject(path.join(resolveCheckpoint(dir), 'config.json'));
+}
+
+/**
+ * Proves a whole checkpoint without building its model: model.json + weights
+ * (bytes, SHA-256, finite), the optimizer, carried and averaged tensors, and the
+ * JSON files. Returns the directory actually read. Throws a one-line UserError.
+ */
+export function verifyCheckpoint(dir: string): string {
+  const src = resolveCheckpoint(dir);
+  readModelArtifacts(src);
+  readTensorBytes(src, 'optimizer');
+  for (const name of ['carried', 'ema']) if (fs.existsSync(path.join(src, `${name}.json`))) readTensorBytes(src, name);
+  readTrainingState(src);
+  readArtifacts(src);
+  readConfig(src);
+  return src;
 }
 
 /** Loads a whole checkpoint (the model's custom layers must be registered: import rnnkit's layers first). */
 export async function loadCheckpoint(dir: string): Promise<Checkpoint> {
   const src = resolveCheckpoint(dir);
-  const model = await tf.loadLayersModel(fileSystem(src));
+  const model = await loadModel(src);
   const opt = readTensors(src, 'optimizer');
   const carried = fs.existsSync(path.join(src, 'carried.json'))
     ? Object.fromEntries(readTensors(src, 'carried').tensors.map((t) => [t.name, t.tensor]))
@@ -250,7 +333,7 @@ export async function restoreModelWeights(model: tf.LayersModel, dir: string): P
   const specs = artifacts.weightSpecs ?? [];
   const weights = model.weights;
   if (specs.length !== weights.length) {
-    throw new CheckpointMismatchError(`${src}: checkpoint holds ${specs.length} weights, the model has ${weights.length} (a different architecture?)`);
+    throw new CheckpointMismatchError(`${src}: the checkpoint holds ${specs.length} weights, this model has ${weights.length}: a different architecture (compare the options with ${path.join(src, 'config.json')})`);
   }
   const map = tf.io.decodeWeights(artifacts.weightData as ArrayBuffer, specs);
   try {
@@ -258,7 +341,7 @@ export async function restoreModelWeights(model: tf.LayersModel, dir: string): P
       const t = map[specs[i].name];
       if (!t || !tf.util.arraysEqual(t.shape, w.shape as number[])) {
         throw new CheckpointMismatchError(
-          `${src}: weight ${i} (${specs[i].name}) has shape [${specs[i].shape.join(', ')}] but the model's ${w.originalName} is [${w.shape.join(', ')}]`,
+          `${src}: weight ${i} (${specs[i].name}) has shape [${specs[i].shape.join(', ')}] but the model's ${w.originalName} is [${w.shape.join(', ')}]: a different architecture (compare the options with ${path.join(src, 'config.json')})`,
         );
       }
     });
@@ -296,4 +379,75 @@ export function readEma(dir: string): tf.Tensor[] | null {
   const src = resolveCheckpoint(dir);
   if (!fs.existsSync(path.join(src, 'ema.json'))) return null;
   return readTensors(src, 'ema').tensors.map((t) => t.tensor);
+}
+
+/** One option that must agree with a checkpoint: its config key and how the user spells it. */
+export interface ResumeOption {
+  /** Config key, e.g. 'hidden'. */
+  key: string;
+  /** The flag, e.g. '--hidden' (default: the key in kebab case). */
+  flag?: string;
+}
+
+const kebabFlag = (key: string): string => `--${key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
+const showValue = (v: unknown): string => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v) ?? 'unset');
+
+/**
+ * Compares options that must agree with a checkpoint (architecture: cell, sizes,
+ * layers...) at --resume start. `saved` is the checkpoint's config (e.g. its
+ * artifacts' `config`), `given` this run's. Throws a CheckpointMismatchError (exit 2)
+ * naming the option, the checkpoint's value and the given one; options the
+ * checkpoint does not record are skipped.
+ */
+export function checkResumeOptions(dir: string, saved: Record<string, unknown> | undefined, given: Record<string, unknown>, options: readonly (string | ResumeOption)[]): void {
+  if (!saved) return;
+  for (const o of options) {
+    const { key, flag } = typeof o === 'string' ? { key: o, flag: undefined } : o;
+    if (!(key in saved) || saved[key] === undefined || given[key] === undefined) continue;
+    if (JSON.stringify(saved[key]) !== JSON.stringify(given[key])) {
+      const f = flag ?? kebabFlag(key);
+      throw new CheckpointMismatchError(
+        `${f} ${showValue(given[key])} does not match the checkpoint ${dir}, trained with ${f} ${showValue(saved[key])}: resume with ${f} ${showValue(saved[key])}, or start a new run without --resume`,
+      );
+    }
+  }
+}
+
+/**
+ * A list stored in a checkpoint's artifacts (vocabulary, labels, tags), checked to be
+ * a non-empty list of strings: a damaged or foreign artifacts.json is a UserError
+ * naming the file and the entry.
+ */
+export function artifactList(dir: string, artifacts: Record<string, unknown>, key: string, what: string): string[] {
+  const v = artifacts[key];
+  const file = path.join(dir, 'artifacts.json');
+  if (v === undefined) throw new UserError(`${file}: no '${key}' (the ${what}); the checkpoint is incomplete or was not written by this task`);
+  if (!Array.isArray(v) || v.length === 0 || !v.every((x) => typeof x === 'string')) throw new UserError(`${file}: '${key}' (the ${what}) is not a non-empty list of strings (a damaged file)`);
+  return v as string[];
+}
+
+/**
+ * Checks that an artifact's size agrees with the model (e.g. the labels with the
+ * output units, the vocabulary with the embedding rows); `got` null skips.
+ */
+export function expectArtifactSize(dir: string, what: string, size: number, modelPart: string, got: number | null | undefined): void {
+  if (got === null || got === undefined || got === size) return;
+  throw new UserError(`${path.join(dir, 'artifacts.json')}: the ${what} has ${size} entries but the model's ${modelPart} has ${got}: the artifacts and weights are from different runs`);
+}
+
+/** The size of the last axis of the model's output `i` (classes, tags, vocabulary...), or null when unknown. */
+export function outputUnits(model: tf.LayersModel, i = 0): number | null {
+  const shape = model.outputs[i]?.shape;
+  const d = shape ? shape[shape.length - 1] : null;
+  return typeof d === 'number' ? d : null;
+}
+
+/** Input sizes (rows) of the model's embedding layers, in layer order. */
+export function embeddingRows(model: tf.LayersModel): number[] {
+  const rows: number[] = [];
+  for (const l of model.layers) {
+    const c = l.getConfig() as { inputDim?: unknown };
+    if (l.getClassName() === 'Embedding' && typeof c.inputDim === 'number') rows.push(c.inputDim);
+  }
+  return rows;
 }

@@ -1,4 +1,5 @@
 /** Errors the training engine throws. */
+import { UserError } from '../errors';
 
 /** The loss (or gradient norm) became NaN/Inf or exploded; training stopped before applying the step, and the last good checkpoint is kept. */
 export class TrainingDivergedError extends Error {
@@ -17,10 +18,10 @@ export class TrainingDivergedError extends Error {
   }
 }
 
-/** A checkpoint cannot be used with this model or these options. */
-export class CheckpointMismatchError extends Error {
-  constructor(message: string) {
-    super(message);
+/** A checkpoint cannot be used with this model or these options (a usage error: exit code 2 unless given). */
+export class CheckpointMismatchError extends UserError {
+  constructor(message: string, exitCode = 2) {
+    super(message, exitCode);
     this.name = 'CheckpointMismatchError';
   }
 }
