@@ -58,7 +58,7 @@ export function convLstmLayer(a: ConvLstmArgs): tf.layers.Layer {
   });
 }
 /** 'fused' (hand-written BPTT) once layers/conv_lstm2d.ts has it, else 'autodiff'. */
-const CONV_LSTM_IMPLEMENTATION: 'fused' | 'autodiff' = 'autodiff';
+const CONV_LSTM_IMPLEMENTATION: 'fused' | 'autodiff' = 'fused';
 /** Whether convLstmLayer's layers take initial states as extra symbolic inputs (Shi et al.'s state copy). */
 const TAKES_INITIAL_STATE = true;
 
