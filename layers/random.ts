@@ -41,7 +41,7 @@ export class SeededRandom {
 }
 
 let counter = 0;
-/** A fresh seed when the user gave none (still deterministic within a process). */
+/** A fresh seed when the user gave none: from the clock, so it differs from run to run and call to call (give a seed to reproduce a run). */
 export function nextSeed(): number {
   counter += 1;
   return (Date.now() + counter * 7919) % 2147483647;
