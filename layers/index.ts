@@ -1,6 +1,8 @@
 /**
  * rnnkit layers: hand-written recurrent layers for TensorFlow.js. Browser-safe:
- * this folder imports only @tensorflow/tfjs.
+ * this folder imports only @tensorflow/tfjs (the dependency rules check it).
+ * A reader starts at cell.ts (the cell contract), then lstm_cell.ts and
+ * recurrent_layer.ts (the layer that unrolls cells).
  */
 export { WASM_FALLBACK_KERNELS, CPU_REPLACED_KERNELS, registerRnnkitKernels, unregisterRnnkitKernels } from './kernels';
 export { RecurrentCell, runAutodiff } from './cell';

@@ -1,6 +1,8 @@
 /**
- * rnnkit public API (Node entry). The layers are browser-safe and also available
- * from 'rnnkit/dist/layers'.
+ * rnnkit public API (Node entry): the layers, backends, Node IO, the training
+ * engine, the task contract, reports and ONNX. The layers alone (browser-safe)
+ * are 'rnnkit/layers' (layers/index.ts); the bundled tasks are 'rnnkit/tasks'
+ * (tasks/index.ts). A reader goes on to layers/index.ts or src/train/index.ts.
  */
 export * from '../layers';
 export { selectBackend, currentBackend, BackendError, BACKENDS } from './backend';

@@ -8,7 +8,9 @@
  * every task trains with (epochs, batch size, optimizer, lr schedule, clipping,
  * EMA, seed, output directory, resume, data path) and the engine owns; a task's
  * own config type holds only what is its own (cell, sizes, vocabulary...). A
- * task's full config is `TaskConfig<Own>` = both.
+ * task's full config is `TaskConfig<Own>` = both. The pieces every task shares
+ * (artifacts with the task check, notes, best-or-last) are src/task_artifacts.ts;
+ * a worked example is tasks/pos/.
  */
 import type { CommonConfig, TaskHooks, TaskOption } from './train/common';
 import type { Metrics, TrainResult } from './train/types';

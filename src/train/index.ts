@@ -1,4 +1,9 @@
-/** The training engine: loop, optimizers, schedules, clipping, checkpoints, truncated BPTT. */
+/**
+ * The training engine: loop, optimizers, schedules, clipping, checkpoints,
+ * truncated BPTT, worker replicas, and the options every task shares. Tasks import
+ * the engine from here only (the dependency rules check it). Next: train.ts (the
+ * loop) and types.ts (its contract).
+ */
 export { train } from './train';
 export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors, DataParallel, Replica, ReplicaSource } from './types';
 export { TrainingDivergedError, CheckpointMismatchError, WorkerCrashedError } from './errors';
