@@ -15,7 +15,8 @@
  * when no live beam can beat its best finished one any more (a live beam's
  * log-probability only falls and its length is bounded, so its best possible
  * score is log p / (limit + 1)^α); at its maximum length its live beams are
- * finished as they are. With K = 1 this
+ * finished as they are. The rows of finished sentences are dropped from the batch
+ * (early finish), so a step only runs the sentences still decoding. With K = 1 this
  * is exactly greedy decoding.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -158,14 +159,15 @@ interface Hyp {
 function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Decoded[] {
   const K = options.beamSize;
   const alpha = options.lengthPenalty ?? 1;
-  const N = rows.length;
+  let N = rows.length; // sentences still decoding (rows n·K .. n·K+K−1 of the batch)
+  let orig = Array.from({ length: N }, (_, n) => n); // their index in `rows`
   const maxLens = limits(rows, options);
   const T = Math.max(...maxLens);
   const { ids, lengths } = sourceBatch(rows);
   const enc0 = model.encode(ids, lengths, false);
   ids.dispose();
   const tile = tf.tensor1d(Array.from({ length: N * K }, (_, r) => Math.floor(r / K)), 'int32');
-  const enc: Encoded = Seq2Seq.gatherEncoded(enc0, tile);
+  let enc: Encoded = Seq2Seq.gatherEncoded(enc0, tile);
   tile.dispose();
   Seq2Seq.disposeEncoded(enc0);
   let state: DecoderState = model.initialState(enc);
@@ -195,7 +197,8 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
       const next: { tokens: number[]; logProb: number }[] = new Array(N * K);
       for (let n = 0; n < N; n++) {
         let k = 0;
-        if (!done[n]) {
+        const o = orig[n];
+        if (!done[o]) {
           for (let c = 0; c < C && k < K; c++) {
             const score = vals[n * C + c];
             if (score < -1e29) break;
@@ -203,7 +206,7 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
             const tok = idx[n * C + c] % V;
             const parent = live[n * K + beam];
             if (tok === EOS_ID) {
-              if (c < K) finished[n].push({ tokens: parent.tokens, logProb: score, score: norm(score, parent.tokens.length + 1) });
+              if (c < K) finished[o].push({ tokens: parent.tokens, logProb: score, score: norm(score, parent.tokens.length + 1) });
               continue;
             }
             const row = n * K + k++;
@@ -211,13 +214,18 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
             toks[row] = tok;
             next[row] = { tokens: [...parent.tokens, tok], logProb: score };
           }
-          const atLimit = t + 1 >= maxLens[n];
+          const atLimit = t + 1 >= maxLens[o];
           // No live beam can still beat the best finished one: its log-probability only falls, and its length is at most the limit (+ <eos>).
-          const bestDone = finished[n].reduce((m, h) => Math.max(m, h.score), -Infinity);
-          const hopeless = bestDone > -Infinity && next.slice(n * K, n * K + k).every((h) => norm(h.logProb, maxLens[n] + 1) <= bestDone);
-          if (finished[n].length >= K || atLimit || hopeless) {
-            if (atLimit) for (let j = 0; j < k; j++) finished[n].push({ ...next[n * K + j], score: norm(next[n * K + j].logProb, next[n * K + j].tokens.length) });
-            done[n] = true;
+          const bestDone = finished[o].reduce((m, h) => Math.max(m, h.score), -Infinity);
+          const hopeless = bestDone > -Infinity && next.slice(n * K, n * K + k).every((h) => norm(h.logProb, maxLens[o] + 1) <= bestDone);
+          if (finished[o].length >= K || atLimit || hopeless) {
+            if (atLimit) for (let j = 0; j < k; j++) finished[o].push({ ...next[n * K + j], score: norm(next[n * K + j].logProb, next[n * K + j].tokens.length) });
+            if (!finished[o].length) {
+              // Nothing finished (no live beam left either): keep the best of this step's parents, as the loop's end would.
+              const b = live.slice(n * K, n * K + K).filter((h) => Number.isFinite(h.logProb)).sort((x, y) => y.logProb - x.logProb)[0];
+              finished[o].push({ tokens: b?.tokens ?? [], logProb: b?.logProb ?? -Infinity, score: -Infinity });
+            }
+            done[o] = true;
             k = 0;
           }
         }
@@ -236,6 +244,24 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
       Seq2Seq.disposeState(state);
       state = reordered;
       prev = tf.tensor1d(toks, 'int32');
+      // Early finish: drop the rows of sentences that are done, so later steps only run the live ones.
+      const keep = orig.map((o, n) => (done[o] ? -1 : n)).filter((n) => n >= 0);
+      if (keep.length && keep.length < N) {
+        const rowIdx = keep.flatMap((n) => Array.from({ length: K }, (_, k) => n * K + k));
+        const index = tf.tensor1d(rowIdx, 'int32');
+        const enc2 = Seq2Seq.gatherEncoded(enc, index);
+        const state2 = Seq2Seq.gatherState(state, index);
+        const prev2 = tf.gather(prev, index) as tf.Tensor1D;
+        index.dispose();
+        Seq2Seq.disposeEncoded(enc);
+        Seq2Seq.disposeState(state);
+        prev.dispose();
+        [enc, state, prev] = [enc2, state2, prev2];
+        if (model.fusedDecoder) model.scoreKeys(enc); // the cached keys of the new rows now (so a step's live tensors stay the same)
+        live = rowIdx.map((r) => live[r]);
+        orig = keep.map((n) => orig[n]);
+        N = keep.length;
+      }
       options.onStep?.(t);
     }
   } finally {
@@ -243,10 +269,11 @@ function beamBatch(model: Seq2Seq, rows: number[][], options: BeamOptions): Deco
     Seq2Seq.disposeEncoded(enc);
     prev.dispose();
   }
-  return finished.map((hyps, n) => {
+  return finished.map((hyps, o) => {
     if (!hyps.length) {
       // Only when the loop ended on the global bound before this sentence's own: keep its best live beam.
-      const b = live.slice(n * K, n * K + K).filter((h) => Number.isFinite(h.logProb)).sort((x, y) => y.logProb - x.logProb)[0];
+      const n = orig.indexOf(o);
+      const b = (n >= 0 ? live.slice(n * K, n * K + K) : []).filter((h) => Number.isFinite(h.logProb)).sort((x, y) => y.logProb - x.logProb)[0];
       return { tokens: b?.tokens ?? [], logProb: b?.logProb ?? -Infinity };
     }
     const best = hyps.reduce((a, b) => (b.score > a.score ? b : a));

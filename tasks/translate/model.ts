@@ -170,7 +170,7 @@ export class Seq2Seq {
   }
 
   /** The keys in the fused decoder's layout: dot/general transposed [B, K, S] (cached per source when not recording gradients), additive as prepared. */
-  private scoreKeys(enc: Encoded): tf.Tensor3D {
+  scoreKeys(enc: Encoded): tf.Tensor3D {
     if (this.attention.score === 'additive') return enc.keys;
     if ((tf.engine() as unknown as { isTapeOn(): boolean }).isTapeOn()) return tf.transpose(enc.keys, [0, 2, 1]) as tf.Tensor3D;
     let k = KEYS_T.get(enc.keys);
