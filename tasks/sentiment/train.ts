@@ -6,7 +6,8 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { bucketedBatches, SequenceBatch } from '../../src/data/batching';
-import { gloveAvailable, loadGlove, seedEmbedding } from '../../src/data/pretrained';
+import { gloveAvailable, seedEmbedding } from '../../src/data/pretrained';
+import { isVectorFile, loadPretrained } from '../../src/embeddings/pretrained';
 import { loadModel } from '../../src/io/fs_handler';
 import { classificationReport, ClassificationReport } from '../../src/metrics/classification';
 import { bundledData } from '../../src/paths';
@@ -56,11 +57,11 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
   splits.notes.forEach(note);
   note(`data: ${splits.train.length} train / ${splits.dev.length} dev / ${splits.test.length} test examples, ${labels.length} labels (${labels.join(', ')}), vocabulary ${vocab.size}`);
 
-  const usePretrained = config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable());
-  const vectors = usePretrained && !resumed ? loadGlove() : null;
-  if (usePretrained) config.embeddingDim = 100;
+  const usePretrained = isVectorFile(config.pretrained) || config.pretrained === 'glove' || (config.pretrained === 'auto' && gloveAvailable());
+  const pre = usePretrained && !resumed ? loadPretrained(config.pretrained) : null;
+  if (usePretrained) config.embeddingDim = pre?.vectors.dims ?? 100;
   const model = buildSentimentModel(config, vocab.size, labels.length);
-  if (vectors) note(`pretrained embeddings: GloVe 100-d for ${seedEmbedding(model.getLayer('embedding'), vocab.tokens, vectors)} of ${vocab.size} words`);
+  if (pre) note(`pretrained embeddings: ${pre.source} ${pre.vectors.dims}-d for ${seedEmbedding(model.getLayer('embedding'), vocab.tokens, pre.vectors)} of ${vocab.size} words (the others keep their random init)`);
   if (lexicon && !resumed) seedPolarity(model, vocab, lexicon);
   const artifacts: SentimentArtifacts = { task: 'sentiment', vocabulary: vocab.toJSON(), labels, config };
   const evaluate = (m: tf.LayersModel, d: EncodedSplit): ClassificationReport =>
