@@ -49,7 +49,7 @@ module.exports = {
     },
     {
       name: 'tasks-use-the-engine-index',
-      severity: 'warn',
+      severity: 'error',
       comment: 'Tasks reach the training engine through src/train/index.ts, not its inner files.',
       from: { path: '^tasks/' },
       to: { path: '^src/train/', pathNot: '^src/train/index\\.ts$' },
