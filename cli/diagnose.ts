@@ -18,6 +18,8 @@ import { UserError } from '../src/errors';
 import { writeFileAtomic } from '../src/io/fs_handler';
 import { vegaLiteToSvg } from '../src/report/svg';
 import { EXIT, parseArgs, useBackend } from './run';
+import { checkOutput } from './preflight';
+import { makeDirs } from '../src/io/output_paths';
 
 const CELLS: CellKind[] = ['rnn', 'lstm', 'gru'];
 
@@ -93,6 +95,7 @@ async function gradients(argv: string[]): Promise<number> {
   const o = prog.opts();
   const out = o.out as string | undefined;
   if (out !== undefined && !/\.(svg|html?)$/i.test(out)) throw new UserError(`--out ${out}: the figure is written as .svg or .html`, EXIT.usage);
+  if (out !== undefined) checkOutput(out, '--out', ['.svg', '.html', '.htm'], 'the figure');
   const cfg: LongDependencyConfig = {
     ...LONG_DEPENDENCY_DEFAULTS,
     length: o.length,
@@ -122,7 +125,7 @@ async function gradients(argv: string[]): Promise<number> {
     const figure = gradientFlowFigure(flows, cfg.threshold);
     // a lone .svg carries its own title; the .html page has it as a heading
     const svg = await vegaLiteToSvg(/\.svg$/i.test(out) ? { ...figure.spec, title: figure.title } : figure.spec);
-    fs.mkdirSync(path.dirname(path.resolve(out)), { recursive: true });
+    makeDirs(path.dirname(path.resolve(out)));
     if (/\.svg$/i.test(out)) {
       writeFileAtomic(out, svg);
     } else {

@@ -30,6 +30,7 @@ import { runOnnx } from '../src/onnx/onnxruntime';
 import { onnx } from '../src/onnx/proto';
 import { readArtifacts } from '../src/train/checkpoint';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
+import { checkOutput } from './preflight';
 
 export function program(): Command {
   return new Command('rnn-export')
@@ -46,7 +47,7 @@ export function program(): Command {
 
 /** The model directory to load (a crash-left aside copy of a checkpoint is not needed here). */
 function modelDir(dir: string): string {
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such directory`);
+  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such model directory`, EXIT.usage);
   if (!fs.existsSync(path.join(dir, 'model.json'))) throw new UserError(`${dir}: not a model directory (no model.json; expected a checkpoint written by rnn-train or a directory written by saveModel)`);
   return dir;
 }
@@ -113,6 +114,9 @@ export async function main(argv: string[]): Promise<number> {
   const stop = parseArgs(prog, argv);
   if (stop !== null) return stop;
   const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model' }>();
+  // the file this run writes and the model it reads, before any work
+  checkOutput(opts.out, '--out', ['.onnx'], 'the ONNX model');
+  modelDir(opts.model);
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);
   const dir = modelDir(opts.model);

@@ -15,6 +15,8 @@ import type { PredictIO, Task } from '../src/task';
 import { readArtifacts, resolveCheckpoint } from '../src/train/checkpoint';
 import { commanderOptions } from './options';
 import { EXIT, parseArgs, runMain, useBackend } from './run';
+import { checkModelDir, checkOutput } from './preflight';
+import { checkArgumentText, readStdinText } from '../src/data/text_file';
 
 /** --engine and --threads (rnn-predict and rnn-generate). */
 export function engineOptions(): Option[] {
@@ -62,11 +64,9 @@ function modelArg(argv: string[]): string | undefined {
   return undefined;
 }
 
+/** All of standard input as strict UTF-8 text ('' for a terminal); other bytes are a one-line `<stdin>:LINE` error. */
 export async function readStdin(): Promise<string> {
-  if (process.stdin.isTTY) return '';
-  const chunks: Buffer[] = [];
-  for await (const c of process.stdin) chunks.push(c as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return readStdinText();
 }
 
 /** The checkpoint directory and its task, or a user error saying what is wrong. */
@@ -82,6 +82,8 @@ export async function checkpointTask(dir: string): Promise<{ ckpt: string; task:
   }
   const task = typeof name === 'string' ? await getTask(name) : undefined;
   if (!task) throw new UserError(`${path.join(ckpt, 'artifacts.json')}: task '${String(name)}' is not known to this version (tasks: ${taskNames().join(', ')})`);
+  // prove the files (sizes, checksums, finite weights) before anything is loaded or predicted
+  checkModelDir(ckpt);
   return { ckpt, task };
 }
 
@@ -91,6 +93,9 @@ export async function checkpointTask(dir: string): Promise<{ ckpt: string; task:
  * options); shared by rnn-predict and rnn-generate.
  */
 export async function runPredictor(prog: string, task: Task, ckpt: string, args: string[], o: Record<string, unknown>): Promise<void> {
+  // the paths this run writes, and its text arguments, before the model is loaded
+  if (typeof o.plot === 'string') checkOutput(o.plot, '--plot', ['.svg', '.json'], 'the picture');
+  args.forEach((a, i) => checkArgumentText(a, `argument ${i + 1}`));
   const backend = await useBackend(o.backend as string | undefined);
   // Which backend runs, on stderr so stdout stays the predictions.
   process.stderr.write(`${prog}: backend ${backend}\n`);

@@ -1,6 +1,10 @@
 /**
  * Shared CLI plumbing: one-line errors with the right exit code, backend choice.
  * Exit codes: 0 ok, 1 failure, 2 bad usage, 130 interrupted.
+ *
+ * One error surface: every refusal, commander's included, is `rnn-X: error: ...` on
+ * stderr; with --json a final `{"event":"error","message","exitCode"}` line goes
+ * to stdout as well (runMain writes it).
  */
 import type { Command } from 'commander';
 import { BackendError, selectBackend } from '../src/backend';
@@ -17,6 +21,16 @@ const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'comman
  * usage error (commander has printed it).
  */
 export function parseArgs(prog: Command, argv: string[]): number | null {
+  let root: Command = prog;
+  while (root.parent) root = root.parent;
+  const name = root.name();
+  // commander writes "error: unknown option ..."; give it the program's prefix like every other error
+  prog.configureOutput({
+    outputError: (str, write) => {
+      lastError = str.replace(/^error: /, '').trim().split('\n')[0];
+      write(`${name}: ${str.startsWith('error: ') ? str : `error: ${str}`}`);
+    },
+  });
   try {
     prog.parse(argv, { from: 'user' });
     return null;
@@ -25,10 +39,20 @@ export function parseArgs(prog: Command, argv: string[]): number | null {
   }
 }
 
+/** The last error message printed (for the --json error event). */
+let lastError: string | null = null;
+
+/** Prints a usage/data error line `prog: error: message` (for refusals a main returns as an exit code). */
+export function printError(prog: string, message: string): void {
+  lastError = message;
+  process.stderr.write(`${prog}: error: ${message}\n`);
+}
+
 /** Prints an error as one line (no stack trace for anything a user can cause) and returns its exit code. */
 export function reportError(prog: string, e: unknown): number {
   const err = e as Error & { exitCode?: number; code?: string };
   const msg = String(err?.message ?? e).split('\n')[0];
+  lastError = msg;
   if (err instanceof UserError) {
     process.stderr.write(`${prog}: error: ${msg}\n`);
     return err.exitCode;
@@ -57,10 +81,17 @@ export async function useBackend(name: string | undefined): Promise<string> {
   return selectBackend(name);
 }
 
+/** With --json: the final error event on stdout. */
+function jsonErrorEvent(code: number): void {
+  if (code === EXIT.ok || code === EXIT.interrupted || !process.argv.slice(2).includes('--json')) return;
+  process.stdout.write(`${JSON.stringify({ event: 'error', message: lastError ?? `exit code ${code}`, exitCode: code })}\n`);
+}
+
 /** Runs an async main, mapping errors to exit codes. */
 export function runMain(prog: string, main: () => Promise<number>): void {
-  main().then(
-    (code) => process.exit(code),
-    (e) => process.exit(reportError(prog, e)),
-  );
+  const exit = (code: number): void => {
+    jsonErrorEvent(code);
+    process.exit(code);
+  };
+  main().then(exit, (e) => exit(reportError(prog, e)));
 }

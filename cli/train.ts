@@ -15,7 +15,8 @@ import type { ReportStep } from '../src/report';
 import { COMMON_OPTIONS } from '../src/train/common';
 import { StopSignal } from '../src/train';
 import { commanderOptions, kebab } from './options';
-import { EXIT, parseArgs, runMain, useBackend } from './run';
+import { EXIT, parseArgs, printError, runMain, useBackend } from './run';
+import { preflightTrain } from './preflight';
 import { Reporter, round, roundAll } from './reporter';
 
 const BACKEND_CHOICES = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -108,12 +109,12 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(await generalHelp());
       return EXIT.ok;
     }
-    process.stderr.write(`rnn-train: error: --task is required (one of: ${taskNames().join(', ')}); see rnn-train --help\n`);
+    printError('rnn-train', `--task is required (one of: ${taskNames().join(', ')}); see rnn-train --help`);
     return EXIT.usage;
   }
   const task = await getTask(name);
   if (!task) {
-    process.stderr.write(`rnn-train: error: unknown task '${name}' (available: ${taskNames().join(', ')})\n`);
+    printError('rnn-train', `unknown task '${name}' (available: ${taskNames().join(', ')})`);
     return EXIT.usage;
   }
   const prog = program(task);
@@ -126,6 +127,8 @@ async function main(argv: string[]): Promise<number> {
   const known = new Set([...COMMON_OPTIONS, ...task.options].map((x) => x.key));
   const overrides = Object.fromEntries(Object.entries(o).filter(([k, v]) => known.has(k) && v !== undefined));
   const effective = { ...task.defaults, ...overrides } as Record<string, unknown>;
+  // every path this run writes, and the checkpoint it resumes, before any data is read or step taken
+  preflightTrain(task.name, effective, overrides, o.report as string | undefined);
 
   const start = Date.now();
   const backend = await useBackend(o.backend);

@@ -12,7 +12,7 @@ import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
 import { runOnnx } from '../../src/onnx/onnxruntime';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
-import { resolveCheckpoint } from '../../src/train';
+import { artifactList, resolveCheckpoint } from '../../src/train';
 import type { CharLmConfig, LmLevel } from './config';
 import { EOS, toSymbols } from './data';
 import { generateIds, SamplingOptions } from './generate';
@@ -41,7 +41,7 @@ export class CharLm implements TaskPredictor {
     const ckpt = resolveCheckpoint(dir);
     const a = readTaskArtifacts<CharLmArtifacts>(ckpt, 'charlm');
     const net = LmNet.fromModel(await loadModel(ckpt));
-    return new CharLm(net, Vocabulary.fromJSON(a.vocabulary), a.level, a.config);
+    return new CharLm(net, Vocabulary.fromJSON(artifactList(ckpt, a as unknown as Record<string, unknown>, 'vocabulary', 'vocabulary')), a.level, a.config);
   }
 
   /** The id that starts a sample when there is no prime: a line end when the vocabulary has one. */

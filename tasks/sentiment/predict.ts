@@ -11,6 +11,7 @@ import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
+import { artifactList, expectArtifactSize, outputUnits } from '../../src/train';
 import type { SentimentConfig } from './config';
 import { encodeText, SentimentArtifacts } from './data';
 
@@ -40,8 +41,11 @@ export class SentimentClassifier {
 
   static async load(dir: string): Promise<SentimentClassifier> {
     const a = readTaskArtifacts<SentimentArtifacts>(dir, 'sentiment');
+    const vocabulary = artifactList(dir, a as unknown as Record<string, unknown>, 'vocabulary', 'vocabulary');
+    const labels = artifactList(dir, a as unknown as Record<string, unknown>, 'labels', 'label list');
     const model = await loadModel(dir);
-    return new SentimentClassifier(model, Vocabulary.fromJSON(a.vocabulary), a.labels, a.config);
+    expectArtifactSize(dir, 'label list', labels.length, 'output layer', outputUnits(model));
+    return new SentimentClassifier(model, Vocabulary.fromJSON(vocabulary), labels, a.config);
   }
 
   /** Label and class probabilities for each text. */

@@ -11,6 +11,7 @@
 import * as fs from 'fs';
 import Papa from 'papaparse';
 import { UserError } from '../../src/errors';
+import { readText } from '../../src/data/text_file';
 import type { FillPolicy } from './config';
 
 /** The step between consecutive dates: calendar months, or milliseconds. */
@@ -135,7 +136,7 @@ function resolveColumn(header: string[], col: string | number, file: string, wha
 export function readSeries(file: string, options: ReadOptions = {}): SeriesTable {
   if (!fs.existsSync(file)) throw new UserError(`${file}: no such file`);
   if (fs.statSync(file).isDirectory()) throw new UserError(`${file}: is a directory, expected a CSV file`);
-  return parseSeries(fs.readFileSync(file, 'utf8'), file, options);
+  return parseSeries(readText(file), file, options);
 }
 
 /** Parses CSV text (first row = header) into a series; `file` names the source in messages. */

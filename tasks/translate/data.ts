@@ -22,6 +22,7 @@ import { SeededRandom } from '../../layers/random';
 import { tokenize13a } from '../../src/metrics/bleu';
 import { PAD, UNK, Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
+import { readLines as readTextLines } from '../../src/data/text_file';
 
 /** One sentence pair with where it came from (file:line). */
 export interface Pair {
@@ -62,12 +63,8 @@ function unescape(s: string): string {
   return s.includes('&') ? ENTITIES.reduce((t, [re, r]) => t.replace(re, r), s) : s;
 }
 
-function readLines(file: string): string[] {
-  const text = fs.readFileSync(file, 'utf8').replace(/^\uFEFF/, '');
-  const lines = text.split(/\r?\n/);
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  return lines;
-}
+/** The lines of a text file: the shared strict reader (UTF-8, no binary, not empty; src/data/text_file.ts). */
+const readLines = (file: string): string[] => readTextLines(file);
 
 /** Reads aligned source and target files. */
 function readParallel(srcFile: string, tgtFile: string): Pair[] {
