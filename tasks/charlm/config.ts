@@ -9,8 +9,10 @@
  * of training per evaluation with the same defaults.
  *
  * Defaults: a 2-layer LSTM(128) with 64-d embeddings trains at ~12-14k chars/s on
- * one wasm core (see the README's "Character language model" section for what it
- * reaches on tiny-shakespeare and on the bundled names).
+ * one wasm core (see docs/tasks/charlm.md for what it reaches on tiny-shakespeare
+ * and on the bundled names).
+ *
+ * Next: data.ts (text → id streams → batches).
  */
 import type { TaskConfig } from '../../src/task';
 import { COMMON_DEFAULTS } from '../../src/train';

@@ -7,6 +7,8 @@
  *   toSymbols(text, level)          characters (code points) or words (+ <eos> per line)
  *   trackBatches(n, B, bptt, ...)   the batches of one epoch: where each chunk starts
  *   chunkIds(stream, batch)         the chunk's input / target ids [B, T]
+ *
+ * Next: model.ts.
  */
 import * as fs from 'fs';
 import * as path from 'path';

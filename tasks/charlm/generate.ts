@@ -7,6 +7,8 @@
  * Sampling (`pickSymbol`): temperature (≤ 1e-6 = argmax), then top-k (keep the
  * k most likely), then top-p / nucleus (keep the smallest set of most likely
  * symbols whose probability reaches p), renormalize, draw with a seeded generator.
+ *
+ * Next: predict.ts (CharLm uses this to generate).
  */
 import * as tf from '@tensorflow/tfjs';
 import { SeededRandom } from '../../layers/random';

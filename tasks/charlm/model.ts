@@ -18,6 +18,8 @@
  * written with explicit transposes (tf.matMul with transposeB runs ~10× slower
  * there than transpose + matMul), and for small vocabularies the lookup is a
  * one-hot matrix product instead of a gather/scatter.
+ *
+ * Next: loss.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { plainMatMul } from '../../layers/plain_matmul';

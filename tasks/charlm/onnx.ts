@@ -9,8 +9,10 @@
  *            h_n, c_n   float [layers, batch, H]   (the states after the last step)
  *
  * The embedding is a Gather, each stacked layer a standard LSTM / GRU / RNN node
- * started from its slice of h0 / c0 (src/onnx/export.ts), the output layer a
+ * started from its slice of h0 / c0 (src/onnx/recurrent_emitters.ts), the output layer a
  * MatMul + Add. `OnnxStepper` runs it as LmNet's single-step API for generateIds.
+ *
+ * Used by predict.ts (CharLm.exportOnnx, useOnnxRuntime).
  */
 import * as tf from '@tensorflow/tfjs';
 import { emitRecurrent } from '../../src/onnx/recurrent_emitters';

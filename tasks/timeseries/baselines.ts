@@ -7,6 +7,8 @@
  *   seasonal naive·growth  y[o + h − k·s] · (y[o] / y[o − s])^k
  * For h = 1 the last one is the classic y[t−s] · y[t−1] / y[t−s−1]; when the
  * series is not strictly positive the growth is additive, y[o+h−ks] + k·(y[o] − y[o−s]).
+ *
+ * Next: select.ts.
  */
 
 import type { DateStep } from './data';

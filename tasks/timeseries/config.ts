@@ -9,6 +9,8 @@
  * autoregressive path (LSTNet's "highway", Lai et al. 2018) that starts from the
  * least-squares fit, so training begins at a strong linear forecaster and the
  * recurrent part learns what is left.
+ *
+ * Next: data.ts (reading the CSV).
  */
 import type { CellKind } from '../../layers/recurrent_layer';
 import { COMMON_DEFAULTS } from '../../src/train';

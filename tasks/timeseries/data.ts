@@ -7,6 +7,8 @@
  * months, or a fixed duration); gaps in the dates are noted, or filled with
  * inserted rows under a fill policy. A missing value is an error naming the file
  * and line unless a fill policy is given; a non-numeric value always is.
+ *
+ * Next: windows.ts (the chronological split and the windows).
  */
 import * as fs from 'fs';
 import Papa from 'papaparse';

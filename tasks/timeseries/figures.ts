@@ -1,6 +1,8 @@
 /**
  * The task's human output: the error table, and Vega-Lite line charts of history,
  * actuals, forecasts and baselines (rendered to SVG for --plot by src/report/svg).
+ *
+ * Used by train.ts (the report) and predict.ts (--plot).
  */
 import * as fs from 'fs';
 import { UserError } from '../../src/errors';

@@ -2,6 +2,8 @@
  * From a series to scaled input channels and back: the transformed target and the
  * features standardized with training-part statistics, the season channels, the
  * model's forecasts rolled out to H steps, and their inversion to the original units.
+ *
+ * Used by train.ts and predict.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../src/errors';

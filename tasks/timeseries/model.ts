@@ -7,6 +7,8 @@
  * The linear path starts from the ridge least-squares fit on the training windows
  * and the recurrent head from near zero, so training starts at the linear
  * autoregression's forecasts and the network learns the residual structure.
+ *
+ * Next: loss.ts, then train.ts.
  */
 import * as tf from '@tensorflow/tfjs';
 import { stacked, type CellKind } from '../../layers/recurrent_layer';

@@ -3,6 +3,8 @@
  * without season channels, and each ridge penalty, a linear autoregression is
  * fitted on the training windows and scored on the validation windows in the
  * original units. Also the default window.
+ *
+ * Next: model.ts.
  */
 import { rmse } from '../../src/metrics/regression';
 import type { TransformStep } from './config';

@@ -10,6 +10,8 @@
  * of z after the end of a history is inverted with `inverseForecast`, which takes
  * earlier levels from the history and, past it, from the forecast itself.
  * The scaler's mean and standard deviation come from the training part only.
+ *
+ * Next: baselines.ts (and the period).
  */
 import { UserError } from '../../src/errors';
 import type { TransformStep } from './config';

@@ -9,6 +9,8 @@
  * validation or test window may lie in the earlier parts (the history a forecaster
  * has at that moment). Training windows therefore lie entirely in the training
  * part, so nothing of the validation or test parts reaches the fitted weights.
+ *
+ * Next: transforms.ts.
  */
 
 /** The cut points of the three parts. */
