@@ -148,3 +148,47 @@ describe.each(TEST_BACKENDS)('fused attention decoder = step loop (%s)', (backen
     tf.dispose([...params, ...(mask ? [mask] : [])]);
   });
 });
+
+/**
+ * Against PyTorch: test/fixtures/attention_decoder_torch.json, written by
+ * test/fixtures/attention_decoder_torch.py (torch's GRU / LSTM cell kernels, float64,
+ * autograd gradients of loss = Σ y⊙Ry + Σ_k state_k⊙Rs_k).
+ */
+describe.each(TEST_BACKENDS)('fused attention decoder = PyTorch (%s)', (backend) => {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const fixture = require('../fixtures/attention_decoder_torch.json') as {
+    cases: { name: string; kind: AttentionDecoderKind; cell: 'gru' | 'lstm'; score: AttentionDecoderScore; layers: number; mask: number[][]; inputs: number[][]; y: number[]; weights: number[]; states: number[][]; Ry: number[]; Rs: number[][]; grads: number[][] }[];
+  };
+  beforeAll(() => useBackend(backend));
+  test.each(fixture.cases.map((c) => [c.name, c] as const))('%s', (_n, c) => {
+    const nS = c.cell === 'gru' ? 1 : 2;
+    const params = c.inputs.map((v) => tf.tensor(v));
+    const mask = tf.tensor2d(c.mask);
+    const build = (p: tf.Tensor[]): [AttentionDecoderInputs, AttentionDecoderWeights] => {
+      let i = 3;
+      const layers = [];
+      for (let l = 0; l < c.layers; l++) layers.push({ kernel: p[i++] as tf.Tensor2D, recurrentKernel: p[i++] as tf.Tensor2D, bias: p[i++] });
+      const queryKernel = c.score === 'additive' ? (p[i++] as tf.Tensor2D) : null;
+      const scoreVector = c.score === 'additive' ? (p[i++] as tf.Tensor2D) : null;
+      const combine = p[i++] as tf.Tensor2D;
+      return [
+        { kind: c.kind, x: p[0] as tf.Tensor3D, memory: p[1] as tf.Tensor3D, keys: p[2] as tf.Tensor3D, sourceMask: mask, initialStates: p.slice(i, i + c.layers * nS) as tf.Tensor2D[], feed: null },
+        { cell: c.cell, layers, score: c.score, scale: c.score !== 'additive', queryKernel, scoreVector, combine },
+      ];
+    };
+    const [inp, w] = build(params);
+    const r = attentionDecoderSequence(inp, w);
+    expectClose('y', r.y, c.y, 1e-5, 1e-4);
+    expectClose('weights', r.weights, c.weights, 1e-5, 1e-4);
+    r.states.forEach((s, k) => expectClose(`state ${k}`, s, c.states[k], 1e-5, 1e-4));
+    const Ry = tf.tensor(c.Ry);
+    const Rs = c.Rs.map((v) => tf.tensor(v));
+    const g = tf.grads((...p: tf.Tensor[]) => {
+      const [i2, w2] = build(p);
+      const o = attentionDecoderSequence(i2, w2);
+      return tf.addN([tf.sum(tf.mul(o.y, Ry)), ...o.states.map((s, k) => tf.sum(tf.mul(s, Rs[k])))]) as tf.Scalar;
+    })(params);
+    g.forEach((gi, i) => expectClose(`gradient ${i} [${params[i].shape.join(', ')}]`, gi, c.grads[i], 1e-5, 1e-4));
+    tf.dispose([...params, mask, r.y, r.weights, ...r.states, Ry, ...Rs, ...g]);
+  });
+});
