@@ -89,7 +89,7 @@ async function main() {
     const d = TRANSLATE_DEFAULTS;
     for (const decoder of o.decoders.split(',')) {
       const m = buildSeq2Seq({ ...d, decoder, score: decoder === 'bahdanau' ? 'additive' : d.score, seed: 1 }, o.srcVocab, o.tgtVocab);
-      const t = timeIt(() => beamSearch(m, corpus, { maxLen: 2 * d.maxLen, maxLenA: d.maxLenA, maxLenB: d.maxLenB, beamSize: d.beamSize, lengthPenalty: d.lengthPenalty, batchSize: 64 }), 1);
+      const t = timeIt(() => beamSearch(m, corpus, { maxLen: 2 * d.maxLen, maxLenA: d.maxLenA, maxLenB: d.maxLenB, beamSize: d.beamSize, lengthPenalty: d.lengthPenalty, batchSize: 256 }), 1);
       emit({ impl: 'rnnkit', backend, decoder, corpus: path.basename(o.beamCorpus), sentences: corpus.length, beam: d.beamSize, corpusWallMs: t.wallMs, corpusCpuMs: t.cpuMs });
       if (!o.json) console.log(`beam ${d.beamSize}, ${corpus.length} sentences of ${path.basename(o.beamCorpus)}, default model (${decoder}, untrained: runs to the length limit): ${(t.wallMs / 1000).toFixed(1)} s wall, ${(t.cpuMs / 1000).toFixed(1)} s cpu`);
       m.dispose();
