@@ -38,8 +38,16 @@ export interface WorkerInit {
   grads: SharedArrayBuffer;
 }
 
-/** Messages worker → main. */
-export type WorkerReply = { type: 'ready' } | { type: 'done'; loss: number; ms: number } | { type: 'error'; message: string };
+/** Carried tensors (TrainSpec.carried) as plain data, to and from a worker. */
+export type PlainStates = { name: string; shape: number[]; data: Float32Array }[];
+
+/** Messages worker → main (`states`: the shard's final carried states, when the step sent some). */
+export type WorkerReply = { type: 'ready' } | { type: 'done'; loss: number; ms: number; states?: PlainStates } | { type: 'error'; message: string };
+
+/** Named tensors as plain data (copies). */
+export function plainStates(map: tf.NamedTensorMap): PlainStates {
+  return Object.entries(map).map(([name, t]) => ({ name, shape: t.shape, data: Float32Array.from(t.dataSync() as Float32Array) }));
+}
 
 /** The shard of a step sent to a worker. */
 export interface StepRequest {
@@ -47,6 +55,11 @@ export interface StepRequest {
   batch: unknown;
   /** Dropout seed of this shard. */
   seed: number;
+  /**
+   * With TrainSpec.carried: the rows of the carried states for this shard's tracks
+   * (null: none yet, the replica starts its tracks from its init); absent otherwise.
+   */
+  states?: PlainStates | null;
 }
 
 /** Splits row-major per-example data: rows [⌊i·rows/n⌋, ⌊(i+1)·rows/n⌋). */
@@ -94,6 +107,42 @@ export function tensorFrom(values: Float32Array, shape: number[]): tf.Tensor {
   return tf.tensor(tf.getBackend() === 'wasm' ? values : values.slice(), shape);
 }
 
+/**
+ * Splits carried tensors by rows into n parts: part 0 as tensors (for this thread),
+ * parts 1… as plain data (null when there are no states yet). Disposes nothing:
+ * the caller hands `local` to TrainSpec.carried.set, which frees the old ones.
+ */
+function splitCarried(full: tf.NamedTensorMap, n: number): { local: tf.NamedTensorMap; remote: (PlainStates | null)[] } {
+  const names = Object.keys(full);
+  const local: tf.NamedTensorMap = {};
+  const remote: (PlainStates | null)[] = Array.from({ length: n - 1 }, () => (names.length ? [] : null));
+  for (const name of names) {
+    const t = full[name];
+    const rows = t.shape[0];
+    for (let i = 0; i < n; i++) {
+      const [a, b] = shardRange(rows, i, n);
+      const part = tf.slice(t, a, b - a);
+      if (i === 0) local[name] = part;
+      else {
+        (remote[i - 1] as PlainStates).push({ name, shape: part.shape, data: Float32Array.from(part.dataSync() as Float32Array) });
+        part.dispose();
+      }
+    }
+  }
+  return { local, remote };
+}
+
+/** The full carried tensors again: shard 0's (this thread's) rows, then each worker's, concatenated along axis 0. */
+function mergeCarried(local: tf.NamedTensorMap, remote: PlainStates[]): tf.NamedTensorMap {
+  const out: tf.NamedTensorMap = {};
+  for (const [name, t] of Object.entries(local)) {
+    const parts = [t, ...remote.map((r) => r.find((s) => s.name === name)).filter((s) => s !== undefined).map((s) => tf.tensor(s.data, s.shape))];
+    out[name] = tf.concat(parts, 0);
+    parts.slice(1).forEach((p) => p.dispose());
+  }
+  return out;
+}
+
 /** Worker shards travel by structured clone: a tensor would arrive as an empty husk. */
 function checkPlain(shard: unknown): void {
   const fields = shard instanceof tf.Tensor ? [['(the shard itself)', shard]] : shard && typeof shard === 'object' ? Object.entries(shard) : [];
@@ -127,7 +176,7 @@ require(entry);
 `;
 
 interface Pending {
-  resolve: (r: { loss: number; ms: number }) => void;
+  resolve: (r: { loss: number; ms: number; states?: PlainStates }) => void;
   reject: (e: Error) => void;
 }
 
@@ -198,7 +247,7 @@ export class ReplicaPool {
       const p = this.pending[k];
       this.pending[k] = null;
       if (m.type === 'error') this.fail(k, `${what} failed${this.position}: ${m.message}`, p);
-      else p?.resolve(m.type === 'done' ? { loss: m.loss, ms: m.ms } : { loss: 0, ms: 0 });
+      else p?.resolve(m.type === 'done' ? { loss: m.loss, ms: m.ms, states: m.states } : { loss: 0, ms: 0 });
     });
     w.on('error', (e) => this.fail(k, `${what} crashed${this.position}: ${e.message}`, this.pending[k]));
     w.on('exit', (code) => {
@@ -236,7 +285,30 @@ export class ReplicaPool {
     const W = w.reduce((a, b) => a + b, 0);
     if (!(W > 0)) throw new Error(`TrainSpec.shard / lossWeight: the shards of a batch have total weight ${W} (expected > 0)`);
     this.writeWeights();
-    const remote: Promise<{ loss: number; ms: number }>[] = [];
+    // Carried states (truncated BPTT): rows split along axis 0 as shardRange splits the tracks; shard 0's stay here.
+    const full = spec.carried ? spec.carried.get() : null;
+    const carried = full ? splitCarried(full, n) : null;
+    // (a copy of the states before the step: a failed step leaves them as they were, for the checkpoint saved then)
+    const before = full ? Object.fromEntries(Object.entries(full).map(([k, t]) => [k, t.clone()])) : null;
+    if (carried && spec.carried) spec.carried.set(carried.local);
+    try {
+      return await this.shardedStep(spec, shards, w, W, stepSeed, carried);
+    } catch (e) {
+      if (before && spec.carried) spec.carried.set(before);
+      throw e;
+    } finally {
+      if (before && spec.carried && spec.carried.get() !== before) {
+        const kept = new Set(Object.values(spec.carried.get()));
+        tf.dispose(Object.values(before).filter((t) => !kept.has(t)));
+      }
+    }
+  }
+
+  private async shardedStep<B>(
+    spec: TrainSpec<B>, shards: B[], w: number[], W: number, stepSeed: number, carried: { local: tf.NamedTensorMap; remote: (PlainStates | null)[] } | null,
+  ): Promise<{ loss: number; grads: tf.NamedTensorMap; ms: number[] }> {
+    const n = shards.length;
+    const remote: Promise<{ loss: number; ms: number; states?: PlainStates }>[] = [];
     for (let i = 1; i < n; i++) {
       if (w[i] === 0) {
         remote.push(Promise.resolve({ loss: 0, ms: 0 }));
@@ -244,7 +316,7 @@ export class ReplicaPool {
       }
       checkPlain(shards[i]);
       remote.push(new Promise((resolve, reject) => (this.pending[i - 1] = { resolve, reject })));
-      const req: StepRequest = { type: 'step', batch: shards[i], seed: shardSeed(stepSeed, i) };
+      const req: StepRequest = { type: 'step', batch: shards[i], seed: shardSeed(stepSeed, i), ...(carried ? { states: carried.remote[i - 1] } : {}) };
       this.workers[i - 1].postMessage(req);
     }
     const all = Promise.all(remote);
@@ -269,6 +341,7 @@ export class ReplicaPool {
       loss += (w[i] / W) * results[i - 1].loss;
       addScaled(acc, 0, this.gradViews[i - 1], w[i] / W);
     }
+    if (carried && spec.carried) spec.carried.set(mergeCarried(spec.carried.get(), results.filter((_, k) => w[k + 1] > 0).map((r) => r.states ?? [])));
     const out = this.out;
     for (let j = 0; j < out.length; j++) out[j] = acc[j];
     const grads: tf.NamedTensorMap = {};

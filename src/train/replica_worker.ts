@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
 import { selectBackend } from '../backend';
 import { lossAndGrads } from './grads';
-import { tensorFrom, valuesOf } from './parallel';
+import { plainStates, tensorFrom, valuesOf } from './parallel';
 import type { StepRequest, WorkerInit, WorkerReply } from './parallel';
 import type { Replica } from './types';
 
@@ -46,13 +46,19 @@ async function start(): Promise<void> {
     try {
       const t0 = performance.now();
       vars.forEach((v, i) => tf.tidy(() => v.assign(tensorFrom(weights.subarray(offsets[i], offsets[i + 1]), v.shape))));
+      if (m.states !== undefined) {
+        // carried states (truncated BPTT): this shard's tracks start from the rows the main thread sent
+        if (!replica.carried) throw new Error('the TrainSpec carries states between batches but the replica has no Replica.carried');
+        replica.carried.set(m.states === null ? {} : Object.fromEntries(m.states.map((s) => [s.name, tensorFrom(s.data, s.shape)])));
+      }
       seedDropout(m.seed);
       const { value, grads: g } = lossAndGrads(() => replica.loss(m.batch, true), vars);
       const loss = value.dataSync()[0];
+      const states = m.states !== undefined && replica.carried ? plainStates(replica.carried.get()) : undefined;
       vars.forEach((v, i) => grads.set(valuesOf(g[v.name]), offsets[i]));
       value.dispose();
       tf.dispose(Object.values(g));
-      reply({ type: 'done', loss, ms: performance.now() - t0 });
+      reply({ type: 'done', loss, ms: performance.now() - t0, ...(states ? { states } : {}) });
     } catch (e) {
       reply({ type: 'error', message: errorText(e) });
     }

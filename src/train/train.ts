@@ -139,7 +139,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
 
   try {
     while (st.epoch < o.epochs && stopped === 'completed') {
-      const epochStart = Date.now();
+      let epochStart = Date.now();
       const batches = spec.batches(st.epoch, st.seed);
       if (!batches.length) throw new Error(`TrainSpec.batches returned no batches for epoch ${st.epoch + 1}`);
       const totalSteps = o.epochs * batches.length;
@@ -151,6 +151,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
         workers = chooseWorkers(spec, o.workers, st.workers, o.epochs * batches.length - st.globalStep, spec.batchSize(batches[0]), o.onNote);
         st.workers = workers;
         if (workers > 1) pool = await startWorkers(spec, workers, vars);
+        epochStart = Date.now(); // examples/s and the ETA leave out the threads' start-up
       }
       if (!started) log({ type: 'start', backend: tf.getBackend(), workers, epochs: o.epochs, stepsPerEpoch: batches.length, seed: st.seed, resumedFrom: o.resume, epoch: st.epoch, step: st.step });
       started = true;
@@ -332,7 +333,7 @@ function chooseWorkers<B>(
   spec: TrainSpec<B>, requested: number | 'auto', resumed: number | undefined, stepsLeft: number, rows: number, note?: (m: string) => void,
 ): number {
   const task = typeof spec.artifacts?.task === 'string' ? `task '${spec.artifacts.task}'` : 'this TrainSpec';
-  const parallel = Boolean(spec.replica && spec.shard && !spec.carried);
+  const parallel = Boolean(spec.replica && spec.shard);
   if (requested !== 'auto') {
     if (resumed !== undefined && resumed !== requested) {
       note?.(`workers ${requested} (the checkpoint ran with ${resumed}): the float32 rounding will differ from an uninterrupted run`);
@@ -340,7 +341,7 @@ function chooseWorkers<B>(
     return requested;
   }
   if (!parallel) {
-    note?.(`workers 1 (auto: ${task} has no data-parallel replica${spec.carried ? ' for its carried states' : ''})`);
+    note?.(`workers 1 (auto: ${task} has no data-parallel replica)`);
     return 1;
   }
   if (resumed !== undefined) {
@@ -369,7 +370,6 @@ async function startWorkers<B>(spec: TrainSpec<B>, workers: number, vars: tf.Var
   if (!spec.replica || !spec.shard) {
     throw new UserError(`workers ${workers}: ${task} does not support data-parallel training (it needs TrainSpec.replica and TrainSpec.shard); use workers 1`, 2);
   }
-  if (spec.carried) throw new UserError(`workers ${workers}: ${task} carries states between batches (truncated BPTT), which data-parallel training cannot split; use workers 1`, 2);
   return ReplicaPool.start(workers - 1, spec.replica, vars);
 }
 

@@ -1,7 +1,9 @@
 /**
  * Contract of the training engine (src/train/). Task pipelines (tasks/*) build a
- * TrainSpec and call `train(spec, options)`; the CLI only parses argv into
- * TrainOptions and draws what the callbacks report.
+ * TrainSpec and call `train(spec, options)` (src/train/train.ts), with options
+ * made from their config by engineOptions() (src/train/common.ts); the CLI
+ * (cli/train.ts) builds that config from a task's options and draws what the
+ * callbacks report.
  */
 import type * as tf from '@tensorflow/tfjs';
 import type { EpochHealthSummary, LayerHealth } from '../diagnostics/step_health';
@@ -89,6 +91,15 @@ export interface Replica<B> {
   model: tf.LayersModel;
   /** Same contract as TrainSpec.loss, on the shards this worker receives. */
   loss: (batch: B, training: boolean) => tf.Scalar;
+  /**
+   * With TrainSpec.carried: the replica's carried states, which its loss reads and
+   * carries like the main thread's. Before each step the engine sets them to the
+   * rows of this shard's tracks (the main thread's carried tensors split along
+   * axis 0 with shardRange, so TrainSpec.shard must split tracks the same way) and
+   * afterwards sends their final values back, where they are concatenated in shard
+   * order: the main thread always holds every track's states (checkpoints, resume).
+   */
+  carried?: CarriedTensors;
 }
 
 /** Tensors a task carries between batches (see TrainSpec.carried). */
@@ -169,7 +180,7 @@ export interface TrainOptions {
    * workers − 1 worker_threads (each holding a TrainSpec.replica) the others; the
    * gradients are combined exactly (shard-size weights, fixed order: bitwise
    * reproducible for a given worker count) and the main thread steps the
-   * optimizer. Needs TrainSpec.replica and .shard; not with TrainSpec.carried. Default 1.
+   * optimizer. Needs TrainSpec.replica and .shard (and Replica.carried with TrainSpec.carried). Default 1.
    *
    * 'auto': os.availableParallelism(), at most AUTO_WORKERS_CAP (./common) and the
    * examples of a batch, and 1 for runs under AUTO_WORKERS_MIN_STEPS steps or a spec

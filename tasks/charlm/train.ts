@@ -6,17 +6,17 @@
  * samples every epoch → the best checkpoint → report. No argv here: the CLI
  * maps options onto CharLmConfig. Next: predict.ts (CharLm, generation).
  */
-import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
 import { bundledData } from '../../src/paths';
 import type { TaskHooks, TaskResult } from '../../src/task';
 import { bestOrLastDir, hasBest, noteSink, readTaskArtifacts } from '../../src/task_artifacts';
-import { CarriedStates, engineOptions, train } from '../../src/train';
+import { engineOptions, train } from '../../src/train';
 import { CHARLM_DEFAULTS, CharLmConfig } from './config';
-import { buildVocabulary, checkStreamLength, chunkIds, Corpus, epochBatches, LmBatch, readCorpus, toSymbols, trackLength } from './data';
-import { chunkLoss, lmMetrics, streamLoss } from './loss';
+import { buildVocabulary, checkStreamLength, Corpus, epochBatches, LmBatch, readCorpus, toSymbols, trackLength } from './data';
+import { lmMetrics, streamLoss } from './loss';
 import { buildLmModel } from './model';
+import { charlmParallel, lmLoss } from './replica';
 import { CharLm, CharLmArtifacts } from './predict';
 
 /** Cross-entropy of `stream` under the training symbols' add-one-smoothed unigram frequencies (the no-context baseline). */
@@ -70,7 +70,7 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
 
   const net = buildLmModel(config, vocab.size);
   const B = config.batchSize;
-  const carried = new CarriedStates(() => net.zeroStates(B));
+  const { loss, carried } = lmLoss(net, trainStream, config.carryStates);
   const artifacts: CharLmArtifacts = { task: 'charlm', level: config.level, vocabulary: vocab.toJSON(), config };
   const lm = new CharLm(net, vocab, config.level, config);
   const stepsPerPass = Math.ceil(trackLength(trainStream.length, B) / config.bptt);
@@ -82,14 +82,9 @@ export async function trainCharLm(overrides: Partial<CharLmConfig> = {}, hooks: 
   const training = await train<LmBatch>(
     {
       model: net.model,
-      loss: (b, isTraining) =>
-        tf.tidy(() => {
-          if (b.reset || !config.carryStates) carried.reset();
-          const { x, y } = chunkIds(trainStream, b);
-          const r = chunkLoss(net, x, y, b.B, b.T, carried.current(), isTraining);
-          carried.carry(r.states);
-          return r.loss;
-        }),
+      loss,
+      // data-parallel workers (--workers n|auto): shards are ranges of tracks, each carrying its own states
+      ...charlmParallel({ config, vocabSize: vocab.size, stream: trainStream }),
       batches: (epoch, seed) => epochBatches(trainStream.length, B, config.bptt, config.minEpochSteps, epoch, seed),
       batchSize: (b) => b.B * b.T,
       evaluate: () => {
