@@ -24,7 +24,7 @@ export type { SimpleRNNArgs } from './simple_rnn';
 export { Bidirectional, bidirectional } from './bidirectional';
 export type { BidirectionalArgs } from './bidirectional';
 export { loadTorchWeights, exportTorchWeights, toTorchLayout, fromTorchStates, toTorchStates, shortWeightName } from './torch_weights';
-export type { TorchValue } from './torch_weights';
+export type { TorchValue, TorchStateDict, LoadTorchWeightsOptions } from './torch_weights';
 export { makeInitializer, orthogonalValues, glorotUniformValues } from './initializers';
 export type { InitializerName } from './initializers';
 export { SeededRandom, seedDropout, nextDropoutSeed } from './random';

@@ -16,8 +16,20 @@ import { GRUCell } from './gru_cell';
 import { LSTMCell } from './lstm_cell';
 import { RecurrentLayer } from './recurrent_layer';
 
-/** A PyTorch parameter: a tensor or (nested) number arrays. */
-export type TorchValue = tf.Tensor | number[] | number[][];
+/**
+ * A PyTorch parameter: a tensor, (nested) number arrays, or `{ shape, data }` (a
+ * tensor of `readSafetensors`, src/interop/safetensors.ts, or any flat row-major values).
+ */
+export type TorchValue = tf.Tensor | number[] | number[][] | { shape: number[]; data: ArrayLike<number> };
+
+/** A state dict (name → parameter), or a file with one under `tensors` (what `readSafetensors` returns). */
+export type TorchStateDict = Record<string, TorchValue> | { tensors: Record<string, TorchValue> };
+
+/** Options of `loadTorchWeights`. */
+export interface LoadTorchWeightsOptions {
+  /** Prefix of the module's names in the state dict (e.g. 'encoder.rnn.' for a submodule); default ''. */
+  prefix?: string;
+}
 
 /** Keras column-block order → PyTorch row-block order (self-inverse). */
 function reorderBlocks(t: tf.Tensor, isGru: boolean, axis: number): tf.Tensor {
@@ -30,18 +42,41 @@ function torchSuffix(k: number, d: number): string {
   return `_l${k}${d === 1 ? '_reverse' : ''}`;
 }
 
+function isShapedData(v: unknown): v is { shape: number[]; data: ArrayLike<number> } {
+  return typeof v === 'object' && v !== null && !(v instanceof tf.Tensor) && !Array.isArray(v) && Array.isArray((v as { shape?: unknown }).shape) && (v as { data?: unknown }).data !== undefined;
+}
+
+function torchShape(v: TorchValue): number[] {
+  if (v instanceof tf.Tensor) return v.shape;
+  if (isShapedData(v)) return v.shape;
+  const a = v as unknown[];
+  return Array.isArray(a[0]) ? [a.length, (a[0] as unknown[]).length] : [a.length];
+}
+
 function toTensor(v: TorchValue): tf.Tensor {
-  return v instanceof tf.Tensor ? v : tf.tensor(v as number[]);
+  if (v instanceof tf.Tensor) return v;
+  if (isShapedData(v)) return tf.tensor(Float32Array.from(v.data), v.shape, 'float32');
+  return tf.tensor(v as number[]);
+}
+
+/** The name → parameter map of a state dict or of a `readSafetensors` result. */
+function stateDictEntries(params: TorchStateDict): Record<string, TorchValue> {
+  const t = (params as { tensors?: unknown }).tensors;
+  if (typeof t === 'object' && t !== null && !Array.isArray(t) && !(t instanceof tf.Tensor) && !isShapedData(t)) return t as Record<string, TorchValue>;
+  return params as Record<string, TorchValue>;
 }
 
 /**
  * Sets a layer's weights from PyTorch parameters (names as in `state_dict()`:
- * `weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`, ...). The layer must be
- * built (apply it once or call `build`). Throws naming the missing or misshapen
- * parameter.
+ * `weight_ih_l0`, `bias_hh_l1_reverse`, `weight_hr_l0`, ...), given as a name →
+ * value map or as what `readSafetensors(bytes)` returns. The layer must be built
+ * (apply it once or call `build`). A missing or misshapen parameter throws naming
+ * both the PyTorch name and the layer weight it is for.
  */
-export function loadTorchWeights(layer: RecurrentLayer, params: Record<string, TorchValue>): void {
+export function loadTorchWeights(layer: RecurrentLayer, stateDict: TorchStateDict, options: LoadTorchWeightsOptions = {}): void {
   if (!layer.built) throw new Error(`${layer.name}: build the layer (apply it once) before loading PyTorch weights`);
+  const params = stateDictEntries(stateDict);
+  const prefix = options.prefix ?? '';
   tf.tidy(() => {
     layer.cells.forEach((row, k) => {
       row.forEach((cell, d) => {
@@ -50,26 +85,36 @@ export function loadTorchWeights(layer: RecurrentLayer, params: Record<string, T
         if (isGru && !(cell as GRUCell).resetAfter) {
           throw new Error(`${layer.name}: PyTorch GRU weights need resetAfter: true (PyTorch applies the reset gate after the recurrent matmul)`);
         }
-        const get = (name: string): tf.Tensor => {
-          const v = params[name + sfx];
-          if (v === undefined) throw new Error(`${layer.name}: PyTorch parameter '${name + sfx}' is missing`);
+        // Reads one PyTorch parameter, checking its shape against what `variable` needs in PyTorch layout.
+        const get = (name: string, variable: tf.LayerVariable, want: number[]): tf.Tensor => {
+          const torchName = prefix + name + sfx;
+          const v = params[torchName];
+          if (v === undefined) {
+            const have = Object.keys(params);
+            const list = have.length ? `the state dict has ${have.slice(0, 8).map((n) => `'${n}'`).join(', ')}${have.length > 8 ? `, ... (${have.length})` : ''}` : 'the state dict is empty';
+            throw new Error(`${layer.name}: PyTorch parameter '${torchName}' (for layer weight '${layer.name}/${variable.originalName}') is missing; ${list}`);
+          }
+          const shape = torchShape(v);
+          if (!tf.util.arraysEqual(shape, want)) {
+            throw new Error(`${layer.name}: PyTorch parameter '${torchName}' has shape [${shape.join(', ')}], expected [${want.join(', ')}] for layer weight '${layer.name}/${variable.originalName}' [${variable.shape.join(', ')}]`);
+          }
           return toTensor(v);
         };
-        const write = (variable: tf.LayerVariable | undefined, value: tf.Tensor, torchName: string): void => {
-          if (!variable) return;
-          if (!tf.util.arraysEqual(variable.shape as number[], value.shape)) {
-            throw new Error(`${layer.name}: PyTorch parameter '${torchName}' has shape [${value.shape.join(', ')}] after conversion, expected [${variable.shape.join(', ')}]`);
-          }
-          variable.write(value);
-        };
-        write(cell.kernel, tf.transpose(reorderBlocks(get('weight_ih'), isGru, 0)), `weight_ih${sfx}`);
-        write(cell.recurrentKernel, tf.transpose(reorderBlocks(get('weight_hh'), isGru, 0)), `weight_hh${sfx}`);
-        if (cell.useBias) {
-          const bIh = reorderBlocks(get('bias_ih'), isGru, 0);
-          const bHh = reorderBlocks(get('bias_hh'), isGru, 0);
-          write(cell.bias, isGru ? tf.stack([bIh, bHh]) : tf.add(bIh, bHh), `bias_ih${sfx}`);
+        const { kernel, recurrentKernel } = cell;
+        if (!kernel || !recurrentKernel) throw new Error(`${layer.name}: cell ${k}/${d} has no weights (build the layer first)`);
+        const [inDim, gh] = kernel.shape as number[];
+        const hOut = recurrentKernel.shape[0] as number;
+        kernel.write(tf.transpose(reorderBlocks(get('weight_ih', kernel, [gh, inDim]), isGru, 0)));
+        recurrentKernel.write(tf.transpose(reorderBlocks(get('weight_hh', recurrentKernel, [gh, hOut]), isGru, 0)));
+        if (cell.useBias && cell.bias) {
+          const bIh = reorderBlocks(get('bias_ih', cell.bias, [gh]), isGru, 0);
+          const bHh = reorderBlocks(get('bias_hh', cell.bias, [gh]), isGru, 0);
+          cell.bias.write(isGru ? tf.stack([bIh, bHh]) : tf.add(bIh, bHh));
         }
-        if (cell instanceof LSTMCell && cell.projKernel) write(cell.projKernel, tf.transpose(get('weight_hr')), `weight_hr${sfx}`);
+        if (cell instanceof LSTMCell && cell.projKernel) {
+          const [h, p] = cell.projKernel.shape as number[];
+          cell.projKernel.write(tf.transpose(get('weight_hr', cell.projKernel, [p, h])));
+        }
       });
     });
   });

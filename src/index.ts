@@ -24,3 +24,4 @@ export type { GradientFlowInput, GradientFlowResult, GradientSeries } from './di
 export * from './onnx';
 export { loadTfjsLayersModel, convertTfjsArtifacts } from './interop/tfjs_layers';
 export type { TfjsImportReport } from './interop/tfjs_layers';
+export * from './interop/safetensors';
