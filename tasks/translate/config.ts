@@ -24,9 +24,9 @@ import { COMMON_DEFAULTS, CommonConfig } from '../../src/train';
  *   combination layer sit on top of its outputs (fastest: fused kernels, two
  *   batched matmuls for all steps);
  * - 'input-feeding': Luong with the previous attentional vector fed into the next
- *   step's input (needs the step loop);
+ *   step's input (the fused attention decoder for GRU/LSTM, a step loop for rnn);
  * - 'bahdanau': the previous decoder state queries the source and the context is
- *   fed into the step's input (needs the step loop; usually with score 'additive').
+ *   fed into the step's input (fused like input feeding; usually with score 'additive').
  */
 export type DecoderKind = 'luong' | 'input-feeding' | 'bahdanau';
 
@@ -57,7 +57,7 @@ export interface TranslateOwnConfig {
   score: AttentionScore;
   /** Dropout on embeddings, between stacked layers and before the output layer. */
   dropout: number;
-  /** Probability of feeding the gold previous token while training (1 = teacher forcing; < 1 needs the step loop). */
+  /** Probability of feeding the gold previous token while training (1 = teacher forcing; < 1 runs the decoder's step in a loop). */
   teacherForcing: number;
   /** Label smoothing of the training loss (perplexity is reported without it). */
   labelSmoothing: number;

@@ -10,8 +10,10 @@
  * Decoder kinds (config.decoder): 'luong' runs the decoder over the whole target
  * in one fused call and attends on top (teacher forcing); 'input-feeding' feeds
  * h~(t−1) into step t's input; 'bahdanau' queries with the previous decoder state
- * and feeds the context into the input. The last two, and any teacher-forcing ratio
- * below 1, run `step()` in a loop.
+ * and feeds the context into the input. The last two run the fused attention
+ * decoder (layers/fused/attention_decoder.ts: one kernel call per batch, one fused
+ * step per decoding step) for GRU and LSTM cells, and a loop of tf ops for
+ * SimpleRNN; a teacher-forcing ratio below 1 runs `step()` in a loop.
  *
  * All layers live in one tf.LayersModel (a symbolic graph of the teacher-forced
  * forward pass) so checkpoints save and load them; training and decoding call the
