@@ -6,6 +6,8 @@
  * stderr; with --json a final `{"event":"error","message","exitCode"}` line goes
  * to stdout as well (runMain writes it).
  */
+import * as fs from 'fs';
+import * as path from 'path';
 import type { Command } from 'commander';
 import { BackendError, selectBackend } from '../src/backend';
 import { UserError } from '../src/errors';
@@ -39,6 +41,9 @@ export function parseArgs(prog: Command, argv: string[]): number | null {
   }
 }
 
+/** A number for a message: 4 significant digits. */
+const fmt = (x: number): string => (Number.isFinite(x) ? String(+x.toPrecision(4)) : String(x));
+
 /** The last error message printed (for the --json error event). */
 let lastError: string | null = null;
 
@@ -57,7 +62,17 @@ export function reportError(prog: string, e: unknown): number {
     process.stderr.write(`${prog}: error: ${msg}\n`);
     return err.exitCode;
   }
-  if (err instanceof BackendError || err instanceof TrainingDivergedError || err instanceof WorkerCrashedError) {
+  if (err instanceof TrainingDivergedError) {
+    // the engine's message speaks the library's option names; the CLI's user gets the flags, rounded numbers, and a checkpoint only if one exists
+    const cp = err.checkpoint && fs.existsSync(path.join(err.checkpoint, 'training.json')) ? `; the last good checkpoint is ${err.checkpoint} (continue with --resume ${err.checkpoint} and a lower --lr)` : '; no checkpoint was written yet';
+    printError(prog, `training diverged at epoch ${err.epoch + 1}, step ${err.step + 1}: loss ${fmt(err.loss)}, gradient norm ${fmt(err.gradNorm)}${cp}; try a lower --lr or --clip-norm 1`);
+    return EXIT.failure;
+  }
+  if (err instanceof BackendError) {
+    printError(prog, msg);
+    return /^unknown backend/.test(msg) ? EXIT.usage : EXIT.failure; // a bad name (RNN_BACKEND or --backend) is usage, as commander's --backend choices
+  }
+  if (err instanceof WorkerCrashedError) {
     process.stderr.write(`${prog}: error: ${msg}\n`);
     return EXIT.failure;
   }

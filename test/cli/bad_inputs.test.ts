@@ -22,10 +22,10 @@ const aFile = path.join(tmp, 'a-file');
 fs.writeFileSync(aFile, 'x\n');
 
 interface Run { code: number | null; out: string; err: string; ms: number }
-function run(name: string, args: string[], stdin?: Buffer): Promise<Run> {
+function run(name: string, args: string[], stdin?: Buffer, env: Record<string, string> = {}): Promise<Run> {
   return new Promise((resolve) => {
     const t0 = Date.now();
-    const p = spawn(process.execPath, [bin(name), ...args], { cwd: tmp, env: { ...process.env, RNN_BACKEND: 'cpu' } });
+    const p = spawn(process.execPath, [bin(name), ...args], { cwd: tmp, env: { ...process.env, RNN_BACKEND: 'cpu', ...env } });
     let out = '';
     let err = '';
     p.stdout.on('data', (d) => (out += d));
@@ -72,7 +72,7 @@ beforeAll(async () => {
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-interface Case { name: string; bin: string; args: () => string[]; code: number; msg: () => RegExp; stdin?: Buffer }
+interface Case { name: string; bin: string; args: () => string[]; code: number; msg: () => RegExp; stdin?: Buffer; env?: Record<string, string> }
 const cases: Case[] = [
   { name: '--out is a file', bin: 'rnn-train', args: () => ['--task', 'sentiment', '--out', aFile], code: 2, msg: () => /--out .*a-file: is a file, not a directory/ },
   { name: '--out under /proc', bin: 'rnn-train', args: () => ['--task', 'charlm', '--out', '/proc/rnnkit/run'], code: 2, msg: () => /--out \/proc\/rnnkit\/run: is on the \/proc pseudo-filesystem/ },
@@ -94,6 +94,7 @@ const cases: Case[] = [
   { name: 'NUL-byte text file', bin: 'rnn-train', args: () => ['--task', 'charlm', '--data', path.join(tmp, 'nul.txt')], code: 1, msg: () => /nul\.txt:1: binary data \(a NUL byte at column 1\), not text/ },
   { name: 'export --out is a directory', bin: 'rnn-export', args: () => ['--model', model, '--out', fs.mkdirSync(path.join(tmp, 'm.onnx'), { recursive: true }) ?? path.join(tmp, 'm.onnx')], code: 2, msg: () => /--out .*m\.onnx: is a directory; give a file name/ },
   { name: 'diagnose --out under a file', bin: 'rnn-diagnose', args: () => ['gradients', '--out', path.join(aFile, 'f.svg')], code: 2, msg: () => /--out .*a-file is a file, not a directory/ },
+  { name: 'RNN_BACKEND=bogus is usage, like --backend bogus', bin: 'rnn-predict', args: () => ['--model', model, 'good film'], env: { RNN_BACKEND: 'bogus' }, code: 2, msg: () => /unknown backend 'bogus': expected one of/ },
   { name: 'commander usage error prefixed', bin: 'rnn-predict', args: () => ['--model', model, '--bogus'], code: 2, msg: () => /^rnn-predict: error: unknown option '--bogus'/ },
 ];
 
@@ -101,7 +102,7 @@ test.each(cases)('$name: one line, exit $code, before any work', async (c) => {
   const runs = path.join(tmp, 'runs-' + c.name.replace(/\W+/g, '-'));
   const json = c.bin !== 'rnn-export'; // rnn-export has no --json
   const args = [...c.args(), ...(c.bin === 'rnn-train' && !c.args().includes('--out') ? ['--out', runs] : []), ...(json ? ['--json'] : [])];
-  const r = await run(c.bin, args, c.stdin);
+  const r = await run(c.bin, args, c.stdin, c.env);
   const lines = r.err.trim().split('\n').filter((l) => !/: backend /.test(l));
   expect(lines).toEqual([expect.stringMatching(c.msg())]);
   expect(lines[0]).toMatch(new RegExp(`^${c.bin}: error: `));
