@@ -21,6 +21,7 @@ const REGISTRY = new Map<string, Loader>([
   ['timeseries', async () => asTask(await import('./timeseries'))],
   ['nextframe', async () => asTask(await import('./nextframe'))],
   ['word2vec', async () => asTask(await import('./word2vec'))],
+  ['caption', async () => asTask(await import('./caption'))],
 ]);
 
 /** Adds (or replaces) a task under its name. */
