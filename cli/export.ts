@@ -15,6 +15,10 @@
  * A model.json saved by tfjs-layers or converted from Keras works too: it is loaded
  * through loadTfjsLayersModel (its LSTM / GRU / SimpleRNN / Bidirectional / Embedding
  * become this package's layers), so rnn-export is also a Keras / tfjs → ONNX converter.
+ *
+ * --format safetensors writes the model's weights instead, as a PyTorch state dict
+ * (`<layer>.weight_ih_l0`, `<dense>.weight`, ...; src/interop/torch_state_dict.ts):
+ *   rnn-export --model runs/sentiment/best --format safetensors --out sentiment.safetensors
  */
 import * as fs from 'fs';
 import * as path from 'path';
@@ -25,6 +29,8 @@ import { getTask } from '../tasks';
 import { UserError } from '../src/errors';
 import { writeFileAtomic } from '../src/io/fs_handler';
 import { loadTfjsLayersModel } from '../src/interop/tfjs_layers';
+import { readSafetensors, writeSafetensors } from '../src/interop/safetensors';
+import { modelStateDict } from '../src/interop/torch_state_dict';
 import { exportModel, onnxInputNames } from '../src/onnx/export';
 import { runOnnx } from '../src/onnx/onnxruntime';
 import { onnx } from '../src/onnx/proto';
@@ -36,8 +42,9 @@ export function program(): Command {
   return new Command('rnn-export')
     .description('Export a trained model (checkpoint or model.json directory) to ONNX (opset 14): LSTM/GRU/RNN nodes, embeddings as Gather, dense and pooling around them.')
     .requiredOption('--model <dir>', 'checkpoint directory written by rnn-train, or a directory with model.json')
-    .requiredOption('--out <file>', 'the ONNX file to write (e.g. model.onnx)')
-    .option('--verify', 'run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model')
+    .requiredOption('--out <file>', 'the file to write (model.onnx, or model.safetensors with --format safetensors)')
+    .addOption(new Option('--format <kind>', "onnx: the model as an ONNX graph; safetensors: its weights as a PyTorch state dict (nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding names and layouts)").choices(['onnx', 'safetensors']).default('onnx'))
+    .option('--verify', 'onnx: run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model; safetensors: read the file back and compare')
     .addOption(new Option('--graph <kind>', "task: the task's deployable graph where it has one (translate: greedy decoding in one graph), else the model; model: the checkpoint's tf.LayersModel as it is (translate: teacher-forced logits)").choices(['task', 'model']).default('task'))
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .exitOverride()
@@ -109,17 +116,37 @@ async function exportTaskGraph(dir: string, opts: { out: string; verify?: boolea
   }
 }
 
+/** --format safetensors: the model's weights as a PyTorch state dict. */
+async function exportSafetensors(dir: string, opts: { out: string; verify?: boolean }): Promise<number> {
+  const { model } = await loadTfjsLayersModel(dir);
+  const sd = modelStateDict(model);
+  model.dispose();
+  const sources = Object.fromEntries(Object.entries(sd).map(([k, v]) => [k, v.source]));
+  const bytes = writeSafetensors(sd, { format: 'pt', 'rnnkit.sources': JSON.stringify(sources), ...artifactsMetadata(dir) });
+  writeFileAtomic(opts.out, bytes);
+  process.stdout.write(`wrote ${opts.out} (${(bytes.length / 1024).toFixed(1)} KB, safetensors, ${Object.keys(sd).length} tensors in PyTorch layout): ${Object.keys(sd).join(', ')}\n`);
+  if (opts.verify) {
+    const back = readSafetensors(fs.readFileSync(opts.out), { file: opts.out }).tensors;
+    const same = Object.entries(sd).every(([k, v]) => back[k] && back[k].data.every((x, i) => Object.is(x, v.data[i])));
+    if (!same) throw new UserError(`${opts.out}: the file read back differs from the model's weights`);
+    process.stdout.write(`verified: ${opts.out} reads back bit for bit\n`);
+  }
+  return EXIT.ok;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const prog = program();
   const stop = parseArgs(prog, argv);
   if (stop !== null) return stop;
-  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model' }>();
+  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model'; format: 'onnx' | 'safetensors' }>();
   // the file this run writes and the model it reads, before any work
-  checkOutput(opts.out, '--out', ['.onnx'], 'the ONNX model');
+  const safetensors = opts.format === 'safetensors';
+  checkOutput(opts.out, '--out', safetensors ? ['.safetensors'] : ['.onnx'], safetensors ? 'the safetensors file' : 'the ONNX model');
   modelDir(opts.model);
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);
   const dir = modelDir(opts.model);
+  if (safetensors) return exportSafetensors(dir, opts);
   if (opts.graph === 'task' && (await exportTaskGraph(dir, opts))) return EXIT.ok;
   const { model, report } = await loadTfjsLayersModel(dir);
   for (const r of report.replaced) if (r.from !== 'Embedding') process.stderr.write(`rnn-export: ${r.name}: ${r.from} read as ${r.to}\n`);
