@@ -21,6 +21,7 @@
  * main thread and worker threads (./parallel) and the combined gradients come back;
  * everything else (clipping, optimizer, checkpoints) stays on the main thread.
  */
+import * as fs from 'fs';
 import { availableParallelism } from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
@@ -36,6 +37,7 @@ import { makeOptimizer, setLearningRate } from './optimizers';
 import { stepSeed } from './rng';
 import { LrSchedule } from './schedules';
 import { UserError } from '../errors';
+import { makeDirs } from '../io/output_paths';
 import { AUTO_WORKERS_CAP, AUTO_WORKERS_MIN_STEPS, autoWorkers } from './common';
 import type { EpochInfo, LogRecord, MetricMode, Metrics, StepInfo, TrainOptions, TrainResult, TrainSpec } from './types';
 
@@ -118,6 +120,7 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   const ema = o.ema > 0 ? new WeightAverage(vars, o.ema, o.resume ? readEma(o.resume) : null, st.emaUpdates ?? 0) : null;
   const lastDir = o.checkpointDir ? path.join(o.checkpointDir, 'last') : undefined;
   const bestDir = o.checkpointDir ? path.join(o.checkpointDir, 'best') : undefined;
+  if (o.resume && bestDir && st.bestEpoch >= 0) carryBest(path.join(path.dirname(path.resolve(o.resume)), 'best'), bestDir);
   const log = (r: LogRecord): void => o.onLog?.(r);
   const config = {
     task: spec.config ?? {},
@@ -475,6 +478,20 @@ function stepInfo(
     etaSec: (stepsLeft * elapsed) / Math.max(stepsDone, 1),
     ...(budgetLeftSec !== undefined ? { budgetLeftSec } : {}),
   };
+}
+
+/**
+ * A run resumed from OLD/last into a new --out keeps the best checkpoint it had: OLD/best
+ * is copied to OUT/best (through a temporary folder and a rename, so a crash leaves no
+ * half copy) when OUT has none, so "predict with OUT/best" holds after any resume.
+ */
+function carryBest(from: string, to: string): void {
+  if (path.resolve(from) === path.resolve(to) || fs.existsSync(to) || !fs.existsSync(from)) return;
+  const tmp = `${to}.tmp-${process.pid}`;
+  makeDirs(path.dirname(to));
+  fs.rmSync(tmp, { recursive: true, force: true });
+  fs.cpSync(from, tmp, { recursive: true });
+  fs.renameSync(tmp, to);
 }
 
 /** Restores weights, optimizer slots, carried tensors and loop state from a checkpoint; returns the loop state. */

@@ -108,3 +108,23 @@ test('dropout masks differ between steps but repeat for the same (seed, epoch, s
   await train(c, { epochs: 1, lr: 0.01, seed: 2 });
   expect(weightsOf(c.model)).not.toEqual(weightsOf(a.model));
 });
+
+test('resumed into another --out: the run keeps its best checkpoint (OLD/best is copied to OUT/best)', async () => {
+  // mode 'max' on a falling mse: the first epoch stays the best, so OUT/best can only come from OLD.
+  const options: TrainOptions = { epochs: 3, lr: 0.01, seed: 3, metric: 'mse', mode: 'max' };
+  const old = tmpDir();
+  const stop = new StopSignal();
+  const first = sumProblem({ initSeed: 4 });
+  // Stop in epoch 3: epochs 1 and 2 were evaluated, so OLD/best exists.
+  let steps = 0;
+  const r1 = await train(first, { ...options, checkpointDir: old, signal: stop, onStep: () => ++steps === 7 && stop.requestStop('test') });
+  expect(r1.bestEpoch).toBeGreaterThanOrEqual(0);
+  const out = tmpDir();
+  const second = sumProblem({ initSeed: 4 });
+  const r2 = await train(second, { ...options, checkpointDir: out, resume: path.join(old, 'last') });
+  expect(r2.stopped).toBe('completed');
+  const fsMod = await import('fs');
+  expect(fsMod.existsSync(path.join(out, 'best', 'model.json'))).toBe(true);
+  expect(r2.bestEpoch).toBe(r1.bestEpoch);
+  expect(fsMod.readFileSync(path.join(out, 'best', 'weights.bin'))).toEqual(fsMod.readFileSync(path.join(old, 'best', 'weights.bin')));
+});
