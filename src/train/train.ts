@@ -46,7 +46,7 @@ export { TrainingDivergedError } from './errors';
 export { mixSeed } from './rng';
 export type { EpochInfo, LogRecord, StepInfo, TrainOptions, TrainResult } from './types';
 
-/** The options with defaults applied and deprecated aliases folded in. */
+/** The options with defaults applied. */
 function resolveOptions(options: TrainOptions) {
   const o = {
     optimizer: 'adam' as const,
@@ -60,10 +60,8 @@ function resolveOptions(options: TrainOptions) {
     logEvery: 10,
     workers: 1,
     ...options,
-    mode: options.mode ?? (options.minimize ? 'min' : 'auto'),
-    maxDivergenceRatio: options.maxDivergenceRatio ?? options.divergenceRatio ?? 100,
-    checkpointDir: options.checkpointDir ?? options.outDir,
-    onEpochEnd: options.onEpochEnd ?? options.onEpoch,
+    mode: options.mode ?? 'auto',
+    maxDivergenceRatio: options.maxDivergenceRatio ?? 100,
   };
   if (!(Number.isInteger(o.epochs) && o.epochs >= 0)) throw new Error(`epochs must be a non-negative integer, got ${String(o.epochs)}`);
   if (!(Number.isInteger(o.patience) && o.patience >= 0)) throw new Error(`patience must be a non-negative integer, got ${String(o.patience)}`);
@@ -74,8 +72,7 @@ function resolveOptions(options: TrainOptions) {
   if (o.timeBudget !== undefined && !(o.timeBudget >= 0)) throw new Error(`timeBudget must be ≥ 0 seconds (0 disables), got ${String(o.timeBudget)}`);
   if (options.seed !== undefined && !Number.isInteger(options.seed)) throw new Error(`seed must be an integer, got ${String(options.seed)}`);
   const signal = options.signal;
-  const shouldStop = options.shouldStop;
-  const stopRequested = (): boolean => Boolean(signal?.aborted) || Boolean(shouldStop?.());
+  const stopRequested = (): boolean => Boolean(signal?.aborted);
   return { ...o, stopRequested };
 }
 

@@ -202,16 +202,6 @@ export interface TrainOptions {
   /** One-line notes for the user (the worker count chosen, a resumed run's worker count). */
   onNote?: (message: string) => void;
 
-  /** @deprecated use checkpointDir */
-  outDir?: string;
-  /** @deprecated use onEpochEnd */
-  onEpoch?: (info: EpochInfo) => void;
-  /** @deprecated use signal */
-  shouldStop?: () => boolean;
-  /** @deprecated use mode: 'min' */
-  minimize?: boolean;
-  /** @deprecated use maxDivergenceRatio */
-  divergenceRatio?: number;
 }
 
 /** Health of one optimizer step. */

@@ -9,6 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CarriedStates, tbpttChunks, tbpttStep, truncatedBptt } from '../../src/train/tbptt';
 import { train } from '../../src/train/train';
 import { readCarried } from '../../src/train/checkpoint';
+import { StopSignal } from '../../src/train/stop';
 import { useBackend } from '../helpers/backends';
 import { tmpDir, weightsOf } from '../helpers/train_problem';
 import * as path from 'path';
@@ -151,8 +152,9 @@ test('CarriedStates inside train(): no leaks, and the carried state is checkpoin
 
   const out = tmpDir();
   const first = streamTask(3);
+  const stop = new StopSignal();
   let steps = 0;
-  const r1 = await train(first.spec, { epochs: 3, lr: 0.02, seed: 5, checkpointDir: out, shouldStop: () => ++steps === 11 });
+  const r1 = await train(first.spec, { epochs: 3, lr: 0.02, seed: 5, checkpointDir: out, signal: stop, onStep: () => ++steps === 10 && stop.requestStop('test') });
   expect(r1.stopped).toBe('interrupted');
   const saved = readCarried(path.join(out, 'last'));
   expect(saved && Object.keys(saved)).toEqual(['0']);
