@@ -76,7 +76,11 @@ export async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hook
   const detected = snapPeriod(detectPeriod(trainY), table.step);
   const period = resumed?.period ?? (config.period > 0 ? config.period : detected);
   if (!resumed && config.period === 0) note(`period: ${period > 1 ? `${period} steps` : 'none'} (detected on the training part; --period to set it)`);
-  if (period >= split.trainEnd / 2 && period > 1) note(`period ${period}: less than two seasons of training data`);
+  if (period >= split.trainEnd / 2 && period > 1) {
+    // A given period needs two seasons in the training part (seasonal differences, the seasonal baselines).
+    if (!resumed && config.period > 0) throw new UserError(`--period ${period}: the training part of ${file} has ${split.trainEnd} rows, fewer than two seasons (give a period below ${Math.ceil(split.trainEnd / 2)}, or 0 to detect it)`, 2);
+    note(`period ${period}: less than two seasons of training data`);
+  }
   const window = resumed?.window ?? (config.window > 0 ? config.window : autoWindow(period, split.trainEnd));
   // Season channels: the position in the season, for dated series with a period.
   const dated = table.times !== null && table.step !== null;

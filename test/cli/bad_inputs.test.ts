@@ -90,6 +90,7 @@ const cases: Case[] = [
   { name: 'predict: artifacts without vocabulary', bin: 'rnn-predict', args: () => ['--model', path.join(tmp, 'novocab'), 'good film'], code: 1, msg: () => /novocab\/artifacts\.json: no 'vocabulary'/ },
   { name: 'predict: non-UTF-8 stdin', bin: 'rnn-predict', args: () => ['--model', model], stdin: Buffer.from('fine\nd\xe9j\xe0 vu\n', 'latin1'), code: 1, msg: () => /<stdin>:2: not valid UTF-8 text/ },
   { name: 'latin-1 CSV header', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--data', path.join(tmp, 'latin1.csv')], code: 1, msg: () => /latin1\.csv:1: not valid UTF-8 text \(byte 0xe9/ },
+  { name: '--period longer than half the training part', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--period', '5000'], code: 2, msg: () => /--period 5000: the training part of .* has \d+ rows, fewer than two seasons/ },
   { name: 'ELF binary as data', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--data', process.execPath], code: 1, msg: () => new RegExp(`${esc(process.execPath)}:1: not text: the data is an ELF executable`) },
   { name: 'NUL-byte text file', bin: 'rnn-train', args: () => ['--task', 'charlm', '--data', path.join(tmp, 'nul.txt')], code: 1, msg: () => /nul\.txt:1: binary data \(a NUL byte at column 1\), not text/ },
   { name: 'export --out is a directory', bin: 'rnn-export', args: () => ['--model', model, '--out', fs.mkdirSync(path.join(tmp, 'm.onnx'), { recursive: true }) ?? path.join(tmp, 'm.onnx')], code: 2, msg: () => /--out .*m\.onnx: is a directory; give a file name/ },
