@@ -8,6 +8,7 @@ export { train } from './train';
 export type { TrainSpec, TrainOptions, TrainResult, StepInfo, EpochInfo, LogRecord, Metrics, MetricMode, StopFlag, CarriedTensors, DataParallel, Replica, ReplicaSource } from './types';
 export { TrainingDivergedError, CheckpointMismatchError, WorkerCrashedError } from './errors';
 export { ReplicaPool, shardRows, shardRange, shardSeed } from './parallel';
+export { startScriptWorker, workerScript } from './worker_script';
 export { StopSignal } from './stop';
 export { mixSeed, stepSeed, seededPermutation } from './rng';
 export { makeOptimizer, setLearningRate, getLearningRate, OPTIMIZERS } from './optimizers';

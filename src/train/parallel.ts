@@ -13,15 +13,14 @@
  * bitwise reproducible for a given worker count. Workers hold no optimizer state,
  * so checkpoints, resume and weight averaging stay on the main thread unchanged.
  */
-import * as fs from 'fs';
-import * as path from 'path';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { seedDropout } from '../../layers/random';
 import { WorkerCrashedError } from './errors';
 import { lossAndGrads } from './grads';
 import { mixSeed } from './rng';
 import type { ReplicaSource, TrainSpec } from './types';
+import { startScriptWorker, workerScript } from './worker_script';
 
 /** What the main thread sends a worker at start (workerData). */
 export interface WorkerInit {
@@ -152,28 +151,6 @@ function checkPlain(shard: unknown): void {
 }
 
 /** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
-function workerEntry(): string {
-  const candidates = ['replica_worker.js', 'replica_worker.ts'].map((f) => path.join(__dirname, f));
-  const found = candidates.find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`data-parallel worker script not found (looked for ${candidates.join(', ')})`);
-  return found;
-}
-
-/**
- * Bootstrap run in each worker: when the worker script is TypeScript (tests run
- * the sources), compile .ts modules on require with the project's TypeScript.
- */
-const BOOTSTRAP = `
-const { workerData } = require('worker_threads');
-const entry = workerData.entry;
-if (entry.endsWith('.ts')) {
-  const fs = require('fs');
-  const ts = require(require.resolve('typescript', { paths: [entry] }));
-  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true, sourceMap: false };
-  require.extensions['.ts'] = (m, file) => m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file }).outputText, file);
-}
-require(entry);
-`;
 
 interface Pending {
   resolve: (r: { loss: number; ms: number; states?: PlainStates }) => void;
@@ -215,10 +192,10 @@ export class ReplicaPool {
     const total = vars.reduce((s, v) => s + v.size, 0);
     const weights = new SharedArrayBuffer(4 * total);
     const grads = Array.from({ length: count }, () => new SharedArrayBuffer(4 * total));
-    const entry = workerEntry();
+    const entry = workerScript(__dirname, 'replica_worker', 'data-parallel');
     const workers = grads.map((g, k) => {
-      const init: WorkerInit & { entry: string } = { entry, index: k + 1, backend: tf.getBackend(), replica: source, shapes: vars.map((v) => v.shape), weights, grads: g };
-      return new Worker(BOOTSTRAP, { eval: true, workerData: init });
+      const init: WorkerInit = { index: k + 1, backend: tf.getBackend(), replica: source, shapes: vars.map((v) => v.shape), weights, grads: g };
+      return startScriptWorker(entry, init);
     });
     const pool = new ReplicaPool(workers, vars, weights, grads, source);
     const ready = workers.map(

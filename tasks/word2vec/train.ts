@@ -9,16 +9,17 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Worker } from 'worker_threads';
+import type { Worker } from 'worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { evaluateAnalogies, evaluateSimilarity, readAnalogyFile, readSimilarityFile } from '../../src/embeddings/evaluate';
 import type { AnalogyQuestion, AnalogyResult, SimilarityPair, SimilarityResult } from '../../src/embeddings/evaluate';
 import { writeVectors } from '../../src/embeddings/formats';
 import { WordVectors } from '../../src/embeddings/word_vectors';
 import { UserError } from '../../src/errors';
+import { makeDirs } from '../../src/io/output_paths';
 import { bundledData } from '../../src/paths';
 import type { TaskHooks } from '../../src/task';
-import { loadCheckpoint, mixSeed, saveCheckpoint } from '../../src/train';
+import { loadCheckpoint, mixSeed, saveCheckpoint, startScriptWorker, workerScript } from '../../src/train';
 import type { Metrics, TrainingState, TrainResult } from '../../src/train';
 import { DEFAULT_LR, WORD2VEC_DEFAULTS, Word2VecTaskConfig } from './config';
 import { buildVocab, countCorpus, removeCorpus, Vocab } from './data';
@@ -85,22 +86,6 @@ function layoutFor(V: number, rowFloats: number, threads: number): Layout {
 }
 
 /** The worker script: compiled JavaScript in dist/, TypeScript from the sources (tests), compiled on load as src/train/parallel.ts does. */
-function workerEntry(): string {
-  const found = ['worker.js', 'worker.ts'].map((f) => path.join(__dirname, f)).find((f) => fs.existsSync(f));
-  if (!found) throw new Error(`word2vec worker script not found next to ${__filename}`);
-  return found;
-}
-const BOOTSTRAP = `
-const { workerData } = require('worker_threads');
-const entry = workerData.entry;
-if (entry.endsWith('.ts')) {
-  const fs = require('fs');
-  const ts = require(require.resolve('typescript', { paths: [entry] }));
-  const options = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2020, esModuleInterop: true, sourceMap: false };
-  require.extensions['.ts'] = (m, file) => m._compile(ts.transpileModule(fs.readFileSync(file, 'utf8'), { compilerOptions: options, fileName: file }).outputText, file);
-}
-require(entry);
-`;
 
 /** Threads with their message queue: run an epoch on all and wait. */
 class Pool {
@@ -240,14 +225,14 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     const startEpoch = resumed ? resumed.training.epoch : 0;
     const baseWords = startEpoch * vocab.trainWords;
     const totalWords = config.epochs * vocab.trainWords;
-    const entry = workerEntry();
+    const entry = workerScript(__dirname, 'worker', 'word2vec');
     const workers = Array.from({ length: threads }, (_, k) => {
       const init: WorkerInit = {
         index: k, threads, memory, layout, vocabSize: V, rowFloats, kernel, model: config.model, window: config.window, negative: config.negative,
         idsFile: corpus.idsFile, start: Math.floor((corpus.idsLength * k) / threads), end: Math.floor((corpus.idsLength * (k + 1)) / threads),
         remap, keep, progress, control, lr: config.lr, totalWords, baseWords, seed: config.seed,
       };
-      return new Worker(BOOTSTRAP, { eval: true, workerData: { entry, word2vec: init } });
+      return startScriptWorker(entry, { word2vec: init });
     });
     pool = new Pool(workers);
     await pool.all();
@@ -376,7 +361,7 @@ export async function trainWord2Vec(overrides: Partial<Word2VecTaskConfig> = {},
     const vectors = lastVectors ?? readVectors(f32, layout, vocab.words, D, rowFloats);
     const files: string[] = [];
     if (stopped === 'completed') {
-      fs.mkdirSync(config.out, { recursive: true });
+      makeDirs(config.out);
       if (config.save === 'vec' || config.save === 'both') files.push(path.join(config.out, 'vectors.vec'));
       if (config.save === 'bin' || config.save === 'both') files.push(path.join(config.out, 'vectors.bin'));
       for (const f of files) writeVectors(f, vectors);
