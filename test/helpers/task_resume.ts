@@ -12,6 +12,11 @@ import type { Task } from '../../src/task';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-resume-'));
 
+/** Every weight of the checkpoint in `dir`, flattened in the model's weight order. */
+export async function flatWeightsIn(dir: string): Promise<number[]> {
+  return (await weightsIn(dir)).flat();
+}
+
 async function weightsIn(dir: string): Promise<number[][]> {
   const m = await loadModel(dir);
   const w = m.getWeights().map((t) => Array.from(t.dataSync()));

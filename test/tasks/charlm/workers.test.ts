@@ -9,21 +9,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadModel } from '../../../src/io/fs_handler';
 import { StopSignal } from '../../../src/train/stop';
 import { trainCharLm } from '../../../tasks/charlm/train';
 import { lmShard } from '../../../tasks/charlm/replica';
 import { toleranceRatio, useBackend } from '../../helpers/backends';
+import { flatWeightsIn } from '../../helpers/task_resume';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-charlm-workers-'));
 const TINY = { layers: 1, hidden: 12, embeddingDim: 6, batchSize: 6, bptt: 10, epochs: 2, minEpochSteps: 1, samples: 0, lr: 0.01, warmup: 0, patience: 0, dropout: 0, seed: 2, carryStates: true };
 
-async function weightsIn(dir: string): Promise<number[]> {
-  const m = await loadModel(dir);
-  const w = m.getWeights().flatMap((t) => Array.from(t.dataSync()));
-  m.dispose();
-  return w;
-}
+const weightsIn = flatWeightsIn;
 
 let data: string;
 beforeAll(async () => {

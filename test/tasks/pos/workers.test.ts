@@ -9,7 +9,6 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
-import { loadModel } from '../../../src/io/fs_handler';
 import { StopSignal } from '../../../src/train/stop';
 import { Vocabulary } from '../../../src/data/vocabulary';
 import { trainPos } from '../../../tasks/pos/train';
@@ -17,6 +16,7 @@ import { batchInputs, makeBatch } from '../../../tasks/pos/encode';
 import { buildTagger } from '../../../tasks/pos/model';
 import { posLossWeight, posShard } from '../../../tasks/pos/replica';
 import { toleranceRatio, useBackend } from '../../helpers/backends';
+import { flatWeightsIn } from '../../helpers/task_resume';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-pos-workers-'));
@@ -24,12 +24,7 @@ const slice = (split: string, n: number): string =>
   fs.readFileSync(path.join(root, 'data', 'pos', `${split}.tsv`), 'utf8').split('\n\n').slice(0, n).join('\n\n').trimEnd() + '\n';
 const TINY = { pretrained: 'none' as const, layers: 1, hidden: 8, wordDim: 8, charDim: 4, charHidden: 4, epochs: 2, batchSize: 8, lr: 0.02, dropout: 0, wordDropout: 0, patience: 0, seed: 2 };
 
-async function weightsIn(dir: string): Promise<number[]> {
-  const m = await loadModel(dir);
-  const w = m.getWeights().flatMap((t) => Array.from(t.dataSync()));
-  m.dispose();
-  return w;
-}
+const weightsIn = flatWeightsIn;
 
 let data: string;
 beforeAll(async () => {

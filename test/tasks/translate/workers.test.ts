@@ -7,21 +7,16 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { loadModel } from '../../../src/io/fs_handler';
 import { trainTranslate } from '../../../tasks/translate/train';
 import { targetTokens, translateParallel } from '../../../tasks/translate/replica';
 import { toleranceRatio, useBackend } from '../../helpers/backends';
+import { flatWeightsIn } from '../../helpers/task_resume';
 
 const root = path.resolve(__dirname, '..', '..', '..');
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-translate-workers-'));
 const TINY = { hidden: 8, embeddingDim: 8, batchSize: 12, epochs: 2, minFreq: 1, beamSize: 1, examples: 0, patience: 0, seed: 3, lr: 0.01, dropout: 0, labelSmoothing: 0.1 };
 
-async function weightsIn(dir: string): Promise<number[]> {
-  const m = await loadModel(dir);
-  const w = m.getWeights().flatMap((t) => Array.from(t.dataSync()));
-  m.dispose();
-  return w;
-}
+const weightsIn = flatWeightsIn;
 
 let data: string;
 beforeAll(async () => {
