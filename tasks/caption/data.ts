@@ -16,6 +16,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { UserError } from '../../src/errors';
+import { readText } from '../../src/data/text_file';
 import { readImage } from './images';
 import { generateScenes, rng } from './mnist_scenes';
 
@@ -133,7 +134,7 @@ export function readFlickrCaptions(dir: string): Listed[] {
   const list = new Map<string, Listed>();
   if (token) {
     const file = path.join(dir, token);
-    fs.readFileSync(file, 'utf8').split('\n').forEach((raw, i) => {
+    readText(file).split('\n').forEach((raw, i) => {
       const line = raw.replace(/\r$/, '');
       if (!line.trim()) return;
       const where = `${file}:${i + 1}`;
@@ -144,7 +145,7 @@ export function readFlickrCaptions(dir: string): Listed[] {
     });
   } else if (files.includes('captions.txt')) {
     const file = path.join(dir, 'captions.txt');
-    const lines = fs.readFileSync(file, 'utf8').split('\n');
+    const lines = readText(file).split('\n');
     const header = csvFields(lines[0].replace(/\r$/, '')).map((h) => h.trim().toLowerCase());
     const ci = header.indexOf('image'), cc = header.indexOf('caption');
     if (ci < 0 || cc < 0) throw new UserError(`${file}:1: expected a header 'image,caption'`);

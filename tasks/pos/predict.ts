@@ -8,6 +8,7 @@ import * as fs from 'fs';
 import * as tf from '@tensorflow/tfjs';
 import { Vocabulary } from '../../src/data/vocabulary';
 import { UserError } from '../../src/errors';
+import { readText } from '../../src/data/text_file';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
@@ -65,7 +66,7 @@ const looksLikeConllu = (text: string): boolean => {
 
 /** The inputs: files named by the arguments, else the arguments as sentences, else stdin. */
 async function readInputs(io: PredictIO): Promise<{ name: string; text: string }[]> {
-  if (io.args.length && io.args.every((a) => fs.existsSync(a) && fs.statSync(a).isFile())) return io.args.map((f) => ({ name: f, text: fs.readFileSync(f, 'utf8') }));
+  if (io.args.length && io.args.every((a) => fs.existsSync(a) && fs.statSync(a).isFile())) return io.args.map((f) => ({ name: f, text: readText(f) }));
   if (io.args.length) return [{ name: 'arguments', text: io.args.join('\n') }];
   const text = await io.readStdin();
   if (!text.trim()) throw new UserError('nothing to tag: give sentences as arguments, a file, or text on standard input', 2);

@@ -9,6 +9,7 @@ import * as path from 'path';
 import { WordVectors } from '../../src/embeddings/word_vectors';
 import type { Neighbour } from '../../src/embeddings/word_vectors';
 import type { PredictIO, TaskPredictor } from '../../src/task';
+import { readLines } from '../../src/data/text_file';
 import { loadModel } from '../../src/io/fs_handler';
 import { readArtifacts, resolveCheckpoint } from '../../src/train';
 import { embeddingTable } from './model';
@@ -70,7 +71,7 @@ export class Word2VecPredictor implements TaskPredictor {
 /** Inputs: arguments, or files named as arguments, or lines of stdin. */
 async function inputs(io: PredictIO): Promise<string[]> {
   if (io.args.length) {
-    if (io.args.every((a) => fs.existsSync(a) && fs.statSync(a).isFile() && path.extname(a) !== '')) return io.args.flatMap((f) => fs.readFileSync(f, 'utf8').split('\n'));
+    if (io.args.every((a) => fs.existsSync(a) && fs.statSync(a).isFile() && path.extname(a) !== '')) return io.args.flatMap((f) => readLines(f));
     return io.args;
   }
   return (await io.readStdin()).split('\n');
