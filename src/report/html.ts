@@ -18,11 +18,11 @@
  *     steps, metrics: result.metrics, figures: result.figures ?? [], notes: result.notes, report: result.report,
  *   });
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../io/fs_handler';
 import type { TaskFigure } from '../task';
 import { vegaLiteToSvg } from './svg';
+import { makeDirs } from '../io/output_paths';
 
 /** One optimizer step as the report draws it (a subset of the engine's StepInfo). */
 export interface ReportStep {
@@ -248,6 +248,6 @@ export async function renderHtmlReport(input: ReportInput): Promise<string> {
 /** Writes the report page to `file` atomically (creating its directory). */
 export async function writeHtmlReport(file: string, input: ReportInput): Promise<void> {
   const html = await renderHtmlReport(input);
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(file)));
   writeFileAtomic(file, html);
 }

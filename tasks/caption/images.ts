@@ -10,6 +10,7 @@ import * as path from 'path';
 import { PNG } from 'pngjs';
 import * as jpeg from 'jpeg-js';
 import { UserError } from '../../src/errors';
+import { makeDirs } from '../../src/io/output_paths';
 
 /** Decoded RGBA bytes. */
 export interface Rgba {
@@ -99,7 +100,7 @@ export function writeGrayPng(file: string, pixels: Float32Array | number[], widt
     png.data[4 * i] = png.data[4 * i + 1] = png.data[4 * i + 2] = v;
     png.data[4 * i + 3] = 255;
   }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(file)));
   fs.writeFileSync(file, PNG.sync.write(png));
 }
 
@@ -111,6 +112,6 @@ export function writeGrayJpeg(file: string, pixels: Float32Array | number[], wid
     data[4 * i] = data[4 * i + 1] = data[4 * i + 2] = v;
     data[4 * i + 3] = 255;
   }
-  fs.mkdirSync(path.dirname(path.resolve(file)), { recursive: true });
+  makeDirs(path.dirname(path.resolve(file)));
   fs.writeFileSync(file, jpeg.encode({ data, width, height }, 90).data);
 }

@@ -21,6 +21,7 @@ import { FrameLayout, framesTensor } from './loss';
 import { foldPatches } from './data';
 import { writeNpy } from './npy';
 import type { NextframeArtifacts } from './train';
+import { makeDirs } from '../../src/io/output_paths';
 import './model'; // registers the model's own layers before a model is loaded
 
 /** A trained next-frame model loaded from a checkpoint directory. */
@@ -126,7 +127,7 @@ export async function predictNextframe(p: NextframePredictor, io: PredictIO, o: 
   const inputs = readInputs(p, io, o);
   const preds = p.predict(inputs.map((s) => s.inputs));
   const dir = o.output ?? 'predictions';
-  fs.mkdirSync(dir, { recursive: true });
+  makeDirs(dir);
   inputs.forEach((s, i) => {
     const strip = sequenceStrip(l.shape, framesOf(s.inputs, l.inputFrames), s.truth ? framesOf(s.truth, l.outputFrames) : null, framesOf(preds[i], l.outputFrames));
     const file = path.join(dir, `${s.name}.png`);
