@@ -34,6 +34,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Implementation } from './cell';
 import { ConvInitializerName, ConvLSTM2DCell, ConvPadding, ConvRecurrentActivation, convInitializer } from './conv_lstm2d_cell';
 import { nextDropoutSeed, nextSeed } from './random';
+import { mergeDirections } from './merge_directions';
 
 type Kwargs = { [key: string]: unknown };
 
@@ -270,16 +271,7 @@ export class ConvLSTM2D extends tf.layers.Layer {
   }
 
   private merge(f: tf.Tensor, b: tf.Tensor): tf.Tensor {
-    switch (this.args.mergeMode) {
-      case 'sum':
-        return tf.add(f, b);
-      case 'ave':
-        return tf.mul(tf.add(f, b), 0.5);
-      case 'mul':
-        return tf.mul(f, b);
-      default:
-        return tf.concat([f, b], -1);
-    }
+    return mergeDirections(this.args.mergeMode, f, b)[0];
   }
 
   /** This layer's configuration as a bidirectional layer (what the package's `bidirectional` wrapper builds). */

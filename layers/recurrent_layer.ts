@@ -31,13 +31,14 @@ import { LSTMCell } from './lstm_cell';
 import { plainMatMul } from './plain_matmul';
 import { nextDropoutSeed, nextSeed } from './random';
 import { RnnActivation, SimpleRNNCell } from './simple_rnn_cell';
+import { mergeDirections, type MergeMode } from './merge_directions';
 
 type Kwargs = { [key: string]: unknown };
 
 /** Cell kinds. */
 export type CellKind = 'lstm' | 'gru' | 'rnn';
 /** How the two directions' outputs are combined ('none' returns both). */
-export type MergeMode = 'concat' | 'sum' | 'ave' | 'mul' | 'none';
+export type { MergeMode } from './merge_directions';
 
 /** Configuration of a recurrent layer; every field is serialized by getConfig. */
 export interface RecurrentLayerArgs {
@@ -382,20 +383,7 @@ export class RecurrentLayer extends tf.layers.Layer {
   }
 
   private merge(outs: tf.Tensor[]): tf.Tensor[] {
-    if (outs.length === 1) return outs;
-    const [f, b] = outs;
-    switch (this.args.mergeMode) {
-      case 'concat':
-        return [tf.concat([f, b], -1)];
-      case 'sum':
-        return [tf.add(f, b)];
-      case 'ave':
-        return [tf.mul(tf.add(f, b), 0.5)];
-      case 'mul':
-        return [tf.mul(f, b)];
-      default:
-        return [f, b];
-    }
+    return outs.length === 1 ? outs : mergeDirections(this.args.mergeMode, outs[0], outs[1]);
   }
 
   override getConfig(): tf.serialization.ConfigDict {

@@ -30,7 +30,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { Ops, TI } from './kernel_ops';
-import { GradOut } from './runner';
+import { Engine, GradOut, withOps } from './runner';
 
 export type AttentionDecoderKind = 'input-feeding' | 'bahdanau';
 export type AttentionDecoderScore = 'dot' | 'general' | 'additive';
@@ -111,24 +111,6 @@ function sigmoidGrad(ops: Ops, x: TI): TI {
   const r = ops.mul(x, o);
   ops.free(o);
   return r;
-}
-
-type Engine = {
-  isTapeOn(): boolean;
-  runKernelFunc(params: {
-    forwardFunc: (backend: unknown, save: (ts: tf.Tensor[]) => void) => tf.Tensor | tf.Tensor[];
-    backwardsFunc: (dy: tf.Tensor | tf.Tensor[], saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
-    inputs: Record<string, tf.Tensor>;
-  }): tf.Tensor | tf.Tensor[];
-};
-
-function withOps<T>(fn: (ops: Ops) => T): T {
-  const ops = new Ops();
-  try {
-    return fn(ops);
-  } finally {
-    ops.dispose();
-  }
 }
 
 /** Runs the decoder (see the file comment). */

@@ -56,7 +56,8 @@ export function stepMask(ops: Ops, mask: TI & { dataSync?: () => tf.TypedArray }
 
 export type SequenceKernel = (ops: Ops, x: tf.Tensor3D, weights: tf.Tensor[], states: tf.Tensor2D[], mask: StepMask | null, needGrad: boolean) => KernelRun;
 
-type Engine = {
+/** The slice of tfjs' engine the fused kernels use (a custom op with its own gradient). */
+export type Engine = {
   isTapeOn(): boolean;
   runKernelFunc(params: {
     forwardFunc: (backend: unknown, save: (ts: tf.Tensor[]) => void) => tf.Tensor | tf.Tensor[];
@@ -65,7 +66,8 @@ type Engine = {
   }): tf.Tensor | tf.Tensor[];
 };
 
-function withOps<T>(fn: (ops: Ops) => T): T {
+/** Runs `fn` with a fresh Ops and frees its scratch tensors afterwards. */
+export function withOps<T>(fn: (ops: Ops) => T): T {
   const ops = new Ops();
   try {
     return fn(ops);

@@ -20,6 +20,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { RecurrentLayer } from '../../layers/recurrent_layer';
+import { mergeDirections } from '../../layers/merge_directions';
 
 /** What gradientFlow measures. */
 export interface GradientFlowInput {
@@ -58,17 +59,8 @@ export interface GradientFlowResult {
 /** Merges the two directions' tensors as the layer does ('none' concatenates). */
 function merge(layer: RecurrentLayer, parts: tf.Tensor[]): tf.Tensor {
   if (parts.length === 1) return parts[0];
-  const [f, b] = parts;
-  switch (layer.args.mergeMode) {
-    case 'sum':
-      return tf.add(f, b);
-    case 'ave':
-      return tf.mul(tf.add(f, b), 0.5);
-    case 'mul':
-      return tf.mul(f, b);
-    default:
-      return tf.concat([f, b], -1);
-  }
+  const merged = mergeDirections(layer.args.mergeMode, parts[0], parts[1]);
+  return merged.length === 1 ? merged[0] : tf.concat(merged, -1);
 }
 
 /** Measures ||dLoss/ds_t|| (s_t = h_t, and c_t for LSTM) at every step of every cell of `layer` (no dropout: evaluation mode). */
