@@ -13,6 +13,7 @@ import { attentionDecoderSequence, AttentionDecoderInputs, AttentionDecoderKind,
 import { attentionDecoderReference } from '../../layers/fused/attention_decoder_reference';
 import { setFusedEngineMode } from '../../layers/fused/kernel_ops';
 import { expectClose, TEST_BACKENDS, useBackend } from '../helpers/backends';
+import { seededValues } from '../helpers/values';
 
 const B = 3;
 const T = 4;
@@ -23,15 +24,7 @@ const M = 6; // memory size (≠ H: a bidirectional encoder)
 const U = 5; // additive units
 const TOL = 1e-5;
 
-function values(n: number, seed: number, scale = 0.6): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
+const values = seededValues;
 const rand = (shape: number[], seed: number, scale?: number): tf.Tensor => tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed, scale), shape);
 
 interface Case {

@@ -16,6 +16,7 @@ import { setFusedEngineMode } from '../../layers/fused/kernel_ops';
 import { SequenceInputs, SequenceResult } from '../../layers/fused/types';
 import { expectClose, TEST_BACKENDS, useBackend } from '../helpers/backends';
 import { referenceGRU, referenceLSTM, referenceRNN, RefResult } from '../helpers/reference_rnn';
+import { seededValues } from '../helpers/values';
 
 const B = 3;
 const T = 5;
@@ -24,16 +25,7 @@ const H = 6;
 const P = 3; // LSTM projection size
 const TOL = 1e-5;
 
-/** Deterministic uniform(−scale, scale) values (same on every backend). */
-function values(n: number, seed: number, scale = 0.6): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = ((s / 4294967296) * 2 - 1) * scale;
-  }
-  return out;
-}
+const values = seededValues;
 
 function rand(shape: number[], seed: number, scale?: number): tf.Tensor {
   return tf.tensor(values(shape.reduce((a, b) => a * b, 1), seed, scale), shape);

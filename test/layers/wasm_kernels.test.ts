@@ -12,6 +12,7 @@ import * as tf from '@tensorflow/tfjs';
 import { CPU_REPLACED_KERNELS, registerRnnkitKernels, unregisterRnnkitKernels, WASM_FALLBACK_KERNELS } from '../../layers';
 import { setConvChunkFloats } from '../../layers/kernels/conv2d_backprop_filter';
 import { expectClose, useBackend } from '../helpers/backends';
+import { seededValues } from '../helpers/values';
 
 /** A result copied off its backend. */
 interface Values {
@@ -58,15 +59,7 @@ async function expectSame(what: string, inputs: () => tf.Tensor[], f: (...xs: tf
 }
 
 /** Deterministic values in (−1, 1). */
-function vals(n: number, seed: number): Float32Array {
-  let s = (seed * 2654435761) >>> 0 || 1;
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    out[i] = (s / 4294967296) * 2 - 1;
-  }
-  return out;
-}
+const vals = (n: number, seed: number): Float32Array => seededValues(n, seed, 1);
 const rand = (shape: number[], seed: number): tf.Tensor => tf.tensor(vals(shape.reduce((a, b) => a * b, 1), seed), shape);
 const ints = (values: number[], shape?: number[]): tf.Tensor => tf.tensor(values, shape ?? [values.length], 'int32');
 
