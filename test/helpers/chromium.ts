@@ -22,11 +22,23 @@ export function chromiumUnavailable(): string | undefined {
   return undefined;
 }
 
-/** Launches headless Chromium (no sandbox: CI containers run as root). */
-export async function launchChromium(): Promise<Browser> {
+/**
+ * Chromium flags for WebGL without a GPU: ANGLE on SwiftShader (Vulkan, software),
+ * which Chromium 13x+ only allows behind --enable-unsafe-swiftshader. WebGL 2 with
+ * float32 render targets (what tfjs' webgl backend needs) then works headless.
+ */
+export const SWIFTSHADER_FLAGS = ['--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--ignore-gpu-blocklist'];
+
+/**
+ * Launches headless Chromium (no sandbox: CI containers run as root). With
+ * `webgl: true` it renders WebGL on SwiftShader (SWIFTSHADER_FLAGS) for tfjs'
+ * webgl backend; otherwise the GPU is disabled.
+ */
+export async function launchChromium(options: { webgl?: boolean } = {}): Promise<Browser> {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { chromium } = require('playwright-core') as typeof import('playwright-core');
-  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage'] });
+  const gpu = options.webgl ? SWIFTSHADER_FLAGS : ['--disable-gpu'];
+  return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: ['--no-sandbox', '--disable-dev-shm-usage', ...gpu] });
 }
 
 /** Collects console errors, failed requests and uncaught page errors of a page. */
