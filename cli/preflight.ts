@@ -9,33 +9,31 @@ import { checkOutputDir, checkOutputFile } from '../src/io/output_paths';
 import { checkResumeOptions, readArtifacts, readConfig, verifyCheckpoint } from '../src/train/checkpoint';
 import { CheckpointMismatchError } from '../src/train/errors';
 
-/**
- * Options that fix a model's shape or its inputs' meaning: on --resume, a value the
- * user gives must equal the checkpoint's (the task reads the rest from it).
- */
-export const ARCHITECTURE_OPTIONS = [
-  'cell', 'hidden', 'layers', 'bidirectional', 'embeddingDim', 'wordDim', 'charDim', 'charHidden', 'attention',
-  'encoderLayers', 'decoderLayers', 'decoder', 'level', 'window', 'horizon', 'kernelSize', 'filters',
-  'inputFrames', 'outputFrames', 'dim', 'pooling', 'variant', 'strategy', 'maxWordLen', 'features', 'target',
-  'transform', 'output', 'tagColumn', 'subwords', 'lowercase', 'tokenize',
-] as const;
-
 /** The extensions of an HTML report. */
 export const REPORT_EXTENSIONS = ['.html', '.htm'] as const;
 
+/** What the resume check needs of a task: its name and the options its checkpoints fix (Task.architectureOptions). */
+export interface ResumableTask {
+  name: string;
+  /** Missing (a task module from outside written before the field): only the task is checked. */
+  architectureOptions?: readonly string[];
+}
+
 /** rnn-train: --out, --report, and --resume checked before the task reads any data. */
-export function preflightTrain(taskName: string, effective: Record<string, unknown>, given: Record<string, unknown>, report: string | undefined): void {
+export function preflightTrain(task: ResumableTask, effective: Record<string, unknown>, given: Record<string, unknown>, report: string | undefined): void {
   if (effective.out !== undefined) checkOutputDir(String(effective.out), { option: '--out', what: 'the checkpoints' });
   if (report !== undefined) checkOutputFile(report, { option: '--report', what: 'the report', extensions: REPORT_EXTENSIONS });
   const resume = effective.resume as string | undefined;
-  if (resume) checkResumable(resume, taskName, given);
+  if (resume) checkResumable(resume, task, given);
 }
 
 /**
  * A checkpoint to resume from: intact (bytes, checksums, finite weights), written by
- * `taskName`, and trained with the architecture options the user gave.
+ * `task`, and trained with the architecture options the user gave (the task's
+ * `architectureOptions`: each one given must equal the checkpoint's value).
  */
-export function checkResumable(dir: string, taskName: string, given: Record<string, unknown>): void {
+export function checkResumable(dir: string, task: ResumableTask, given: Record<string, unknown>): void {
+  const taskName = task.name;
   let src: string;
   try {
     src = verifyCheckpoint(dir);
@@ -49,7 +47,7 @@ export function checkResumable(dir: string, taskName: string, given: Record<stri
   }
   const taskConfig = (readConfig(src).task ?? {}) as Record<string, unknown>;
   const saved = { ...taskConfig, ...((artifacts.config ?? {}) as Record<string, unknown>) };
-  checkResumeOptions(dir, saved, given, ARCHITECTURE_OPTIONS);
+  checkResumeOptions(dir, saved, given, task.architectureOptions ?? []);
 }
 
 /** A model directory a command reads (rnn-predict, rnn-export, rnn-generate): intact before it is loaded. */

@@ -128,7 +128,7 @@ async function main(argv: string[]): Promise<number> {
   const overrides = Object.fromEntries(Object.entries(o).filter(([k, v]) => known.has(k) && v !== undefined));
   const effective = { ...task.defaults, ...overrides } as Record<string, unknown>;
   // every path this run writes, and the checkpoint it resumes, before any data is read or step taken
-  preflightTrain(task.name, effective, overrides, o.report as string | undefined);
+  preflightTrain(task, effective, overrides, o.report as string | undefined);
 
   const start = Date.now();
   const backend = await useBackend(o.backend);

@@ -85,6 +85,14 @@ export interface Task<Own extends object = Record<string, unknown>, P extends Ta
   dataHelp: string;
   /** The task's own options (the CLI adds the common ones). */
   options: TaskOption[];
+  /**
+   * Config keys of `options` that fix the model's shape or its inputs' meaning (cell,
+   * sizes, layers, vocabulary units...): on `--resume`, a value the user gives must
+   * equal the checkpoint's, else rnn-train refuses at start naming the option, the
+   * checkpoint's value and the given one (cli/preflight.ts). Options not listed may
+   * change between runs (lr, dropout, epochs...).
+   */
+  architectureOptions: readonly string[];
   /** Defaults of the task's own options and of every common option (as the task wants them). */
   defaults: TaskConfig<Own>;
   /** The dev metric shown on the progress bar and selecting the best checkpoint. */

@@ -392,6 +392,12 @@ export interface ResumeOption {
 const kebabFlag = (key: string): string => `--${key.replace(/([a-z0-9])([A-Z])/g, '$1-$2').toLowerCase()}`;
 const showValue = (v: unknown): string => (Array.isArray(v) ? v.join(',') : typeof v === 'string' ? v : JSON.stringify(v) ?? 'unset');
 
+/** A value as the CLI and a checkpoint may both spell it: list items and numbers typed as text ('16') compare as numbers. */
+const comparable = (v: unknown): unknown => {
+  const one = (x: unknown): unknown => (typeof x === 'string' && /^-?\d+(\.\d+)?$/.test(x.trim()) ? Number(x) : x);
+  return Array.isArray(v) ? v.map(one) : one(v);
+};
+
 /**
  * Compares options that must agree with a checkpoint (architecture: cell, sizes,
  * layers...) at --resume start. `saved` is the checkpoint's config (e.g. its
@@ -404,7 +410,7 @@ export function checkResumeOptions(dir: string, saved: Record<string, unknown> |
   for (const o of options) {
     const { key, flag } = typeof o === 'string' ? { key: o, flag: undefined } : o;
     if (!(key in saved) || saved[key] === undefined || given[key] === undefined) continue;
-    if (JSON.stringify(saved[key]) !== JSON.stringify(given[key])) {
+    if (JSON.stringify(comparable(saved[key])) !== JSON.stringify(comparable(given[key]))) {
       const f = flag ?? kebabFlag(key);
       throw new CheckpointMismatchError(
         `${f} ${showValue(given[key])} does not match the checkpoint ${dir}, trained with ${f} ${showValue(saved[key])}: resume with ${f} ${showValue(saved[key])}, or start a new run without --resume`,

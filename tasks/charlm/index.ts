@@ -54,6 +54,8 @@ export const task = defineTask<CharLmOwnConfig, CharLm>({
   description: 'character (or word) language model over a long text: truncated BPTT, generation with temperature / top-k / top-p',
   dataHelp: 'a UTF-8 text file (first 90% trains, last 10% validates), or a directory with train.txt and valid.txt (optional test.txt); default: the bundled 8,422 English first names',
   options: OWN_OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['level', 'cell', 'layers', 'hidden', 'embeddingDim'],
   defaults: CHARLM_DEFAULTS,
   metric: 'lossNats',
   examples: [

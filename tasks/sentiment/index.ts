@@ -47,6 +47,8 @@ export const task = defineTask<SentimentOptions, SentimentClassifier>({
     'a TSV/CSV file with a label and a text column (header or not), a directory with train.*, dev.* (valid.*/val.*) and test.* files of that format, ' +
     'or a directory with one text file per class (one example per line); a single file is split 80/10/10',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['cell', 'layers', 'hidden', 'bidirectional', 'pooling', 'embeddingDim'],
   defaults: SENTIMENT_DEFAULTS,
   metric: 'accuracy',
   examples: [

@@ -44,6 +44,8 @@ export const task = defineTask<TimeseriesOwnConfig, TimeseriesForecaster>({
   description: 'time-series forecasting: sliding windows, one- and H-step forecasts, beside persistence and seasonal-naive baselines',
   dataHelp: 'a CSV file with a header: a target column, optional feature columns and an optional date column, one row per step in time order (default: bundled Seattle daily weather, target temp_max)',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['target', 'features', 'window', 'horizon', 'strategy', 'transform', 'period', 'season', 'cell', 'hidden', 'layers', 'linear'],
   defaults: TIMESERIES_DEFAULTS,
   metric: 'rmse',
   examples: [

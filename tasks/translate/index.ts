@@ -61,6 +61,8 @@ export const task = defineTask<TranslateOwnConfig, Translator>({
     'a directory of parallel files (train.SRC + train.TGT, dev from val.* / dev.*, test from test*.*; pick the languages with --source/--target), ' +
     'or a tab-separated file of source<TAB>target pairs (Tatoeba format, extra columns ignored; split 90/5/5), or a directory with train.tsv [dev.tsv test.tsv]',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['source', 'target', 'swap', 'lowercase', 'subwords', 'cell', 'hidden', 'encoderLayers', 'decoderLayers', 'embeddingDim', 'decoder', 'score'],
   defaults: TRANSLATE_DEFAULTS,
   metric: 'bleu',
   examples: [

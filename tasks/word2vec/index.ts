@@ -49,6 +49,8 @@ export const task = defineTask<Word2VecConfig, Word2VecPredictor>({
   description: 'word vectors (skip-gram / CBOW with negative sampling) from a text corpus, on all cores',
   dataHelp: 'a text file (gzipped or not), one sentence or paragraph per line; default: the bundled Brown corpus sample',
   options: OPTIONS,
+  // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
+  architectureOptions: ['model', 'dim', 'tokenize'],
   defaults: WORD2VEC_DEFAULTS,
   metric: 'similarity',
   examples: [
