@@ -12,7 +12,8 @@
  *   3. loads an rnn-train sentiment checkpoint (tiny run of the built bin/) with
  *      rnnkit.loadSentiment and classifies sentences as `rnn-predict --json` does
  *      (labels equal, probabilities within 1e-5).
- * A last test loads the <script> build (dist/browser/rnnkit.js, global rnnkit).
+ * A last test loads the <script> builds (dist/browser/rnnkit.js and the layers-only
+ * rnnkit-layers.js: global rnnkit over the page's global tf).
  * Skipped, with the reason in the test names, when Chromium or playwright-core is absent.
  */
 import { execFileSync, spawnSync } from 'child_process';
@@ -133,18 +134,22 @@ beforeAll(async () => {
       "<script type=\"module\">import * as rnnkit from 'rnnkit/browser'; globalThis.rnnkit = rnnkit; globalThis.rnnkitReady = true;</script>" +
       '</head><body>rnnkit/browser</body></html>',
   );
-  fs.writeFileSync(
-    path.join(dir, 'script.html'),
-    '<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/rnnkit.js"></script><script>globalThis.rnnkitReady = true;</script></head><body>rnnkit.js</body></html>',
-  );
+  for (const bundle of ['rnnkit', 'rnnkit-layers']) {
+    fs.writeFileSync(
+      path.join(dir, `${bundle}.html`),
+      `<!DOCTYPE html><html><head><meta charset="utf-8"><link rel="icon" href="data:,"><script src="/tf.min.js"></script><script src="/${bundle}.js"></script></head><body>${bundle}.js</body></html>`,
+    );
+  }
   const files: Record<string, string> = {
     '/esm.html': path.join(dir, 'esm.html'),
-    '/script.html': path.join(dir, 'script.html'),
+    '/rnnkit.html': path.join(dir, 'rnnkit.html'),
+    '/rnnkit-layers.html': path.join(dir, 'rnnkit-layers.html'),
     '/tf.min.js': path.join(root, 'node_modules', '@tensorflow', 'tfjs', 'dist', 'tf.min.js'),
     '/tf-backend-wasm.min.js': path.join(wasmDist, 'tf-backend-wasm.min.js'),
     '/tfjs-global.esm.js': path.join(root, 'dist', 'browser', 'tfjs-global.esm.js'),
     '/rnnkit.esm.js': path.join(root, 'dist', 'browser', 'rnnkit.esm.js'),
     '/rnnkit.js': path.join(root, 'dist', 'browser', 'rnnkit.js'),
+    '/rnnkit-layers.js': path.join(root, 'dist', 'browser', 'rnnkit-layers.js'),
     '/model/model.json': path.join(dir, 'model', 'model.json'),
     '/model/weights.bin': path.join(dir, 'model', 'weights.bin'),
   };
@@ -245,11 +250,11 @@ for (const backend of ['webgl', 'wasm', 'cpu'] as const) {
   }, 60000);
 }
 
-maybe(`the <script> build (dist/browser/rnnkit.js, global rnnkit over the global tf) classifies as rnn-predict${skipNote}`, async () => {
+maybe(`the <script> builds over the global tf: rnnkit.js classifies as rnn-predict, rnnkit-layers.js (layers only) loads the Node-saved model${skipNote}`, async () => {
   const page = await browser!.newPage();
   const errors = collectPageErrors(page);
   try {
-    await page.goto(`${origin}/script.html`);
+    await page.goto(`${origin}/rnnkit.html`);
     const sentiment: Prediction[] = await page.evaluate(async (sentences) => {
       const g = globalThis as any;
       await g.tf.setBackend('cpu');
@@ -259,6 +264,15 @@ maybe(`the <script> build (dist/browser/rnnkit.js, global rnnkit over the global
     expect(sentiment.map((p) => p.label)).toEqual(expectedCli.map((p) => p.label));
     const labels = Object.keys(expectedCli[0].probabilities);
     expect(maxDiff(sentiment.map((p) => labels.map((l) => p.probabilities[l])), expectedCli.map((p) => labels.map((l) => p.probabilities[l])))).toBeLessThan(TOL);
+    await page.goto(`${origin}/rnnkit-layers.html`);
+    const predictions: number[][] = await page.evaluate(async (ids) => {
+      const g = globalThis as any;
+      await g.tf.setBackend('cpu');
+      if (typeof g.rnnkit.lstm !== 'function' || 'loadSentiment' in g.rnnkit) throw new Error('rnnkit-layers.js is not the layers-only build');
+      const m = await g.tf.loadLayersModel('/model/model.json');
+      return m.predict(g.tf.tensor2d(ids, undefined, 'float32')).arraySync();
+    }, IDS);
+    expect(maxDiff(predictions, expected)).toBeLessThan(TOL);
     expect(errors).toEqual([]);
   } finally {
     await page.close();
