@@ -21,9 +21,9 @@ import { BUNDLED, TIMESERIES_DEFAULTS, type TimeseriesConfig } from './config';
 import { readSeries, type DateStep, type SeriesTable } from './data';
 import { errorTable, fmt, isoTime, lineChart } from './figures';
 import { actualsAt, channelsOf, errorsOf, fitScalers, rollForecast, seasonChannels, seasonRow, stepIndex, toLevels, type FutureRows } from './forecast';
-import { forecastLoss, type WindowBatch } from './loss';
-import { buildForecaster, ridgeFit, ridgePredict, setLinearWeights } from './model';
+import { buildForecaster, ridgeFit, ridgePredict, setLinearWeights, type ForecasterShape } from './model';
 import type { History, TimeseriesArtifacts } from './predict';
+import { timeseriesParallel, windowIndexLoss, type WindowIndexBatch } from './replica';
 import { autoWindow, candidateSpecs, RIDGE_GRID, selectLinear, type Candidate } from './select';
 import { describe, offset, parseSteps, StandardScaler, type TransformSpec } from './transforms';
 import { gatherWindows, splitSeries, windowOrigins } from './windows';
@@ -121,10 +121,13 @@ export async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hook
   const va = gatherWindows(ch, validO, window, H);
   const te = gatherWindows(ch, testO, window, H);
   const C = ch.length;
-  const xTrain = tf.tensor3d(tr.x, [trainO.length, window, C]);
-  const yTrain = tf.tensor2d(tr.y, [trainO.length, outputs]);
+  const xFlat = Float32Array.from(tr.x.flat(2));
+  const yFlat = Float32Array.from(tr.y.flat());
+  const xTrain = tf.tensor3d(xFlat, [trainO.length, window, C]);
+  const yTrain = tf.tensor2d(yFlat, [trainO.length, outputs]);
 
-  const model = buildForecaster({ cell: config.cell, hidden: config.hidden, layers: config.layers, dropout: config.dropout, window, channels: C, outputs, linear: config.linear, seed: config.seed });
+  const shape: ForecasterShape = { cell: config.cell, hidden: config.hidden, layers: config.layers, dropout: config.dropout, window, channels: C, outputs, linear: config.linear, seed: config.seed };
+  const model = buildForecaster(shape);
   const linearFit = ridgeFit(tr.x.map((w) => w.flat()), tr.y, lambda || 1);
   if (config.linear && !resumed) setLinearWeights(model, linearFit);
   const fitted = config.linear ? ridgePredict(linearFit, tr.x.map((w) => w.flat())) : tr.y.map((r) => r.map(() => 0));
@@ -173,22 +176,20 @@ export async function trainTimeseries(overrides: Partial<TimeseriesConfig>, hook
   const B = config.batchSize;
   let training;
   try {
-    training = await train<WindowBatch>(
+    training = await train<WindowIndexBatch>(
       {
         model,
-        loss: forecastLoss(model),
+        // batches are window indices; each thread gathers its shard's windows in the loss
+        loss: windowIndexLoss(model, xTrain, yTrain),
         batches: (epoch, seed) => {
           const order = seededPermutation(trainO.length, seed, epoch);
-          const out: WindowBatch[] = [];
-          for (let i = 0; i < order.length; i += B) {
-            const idx = tf.tensor1d(order.slice(i, i + B), 'int32');
-            out.push({ x: tf.gather(xTrain, idx), y: tf.gather(yTrain, idx) });
-            idx.dispose();
-          }
+          const out: WindowIndexBatch[] = [];
+          for (let i = 0; i < order.length; i += B) out.push({ index: order.slice(i, i + B) });
           return out;
         },
-        batchSize: (b) => b.x.shape[0],
-        onEpochDone: (_epoch, batches) => batches.forEach((b) => tf.dispose([b.x, b.y])),
+        batchSize: (b) => b.index.length,
+        // data-parallel workers (--workers n|auto): each builds this forecaster and holds the training windows
+        ...timeseriesParallel({ shape, x: xFlat, y: yFlat, rows: trainO.length }),
         evaluate: () => ({ ...errorsOf(validActual, forecast(model, validO, va.x)) }),
         artifacts: artifacts as unknown as Record<string, unknown>,
         config: ownConfig as unknown as Record<string, unknown>,
