@@ -11,6 +11,7 @@ import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
+import { artifactList, embeddingRowsOf, expectArtifactSize, outputUnits } from '../../src/train';
 import type { TranslateConfig } from './config';
 import { batched, beamSearch, Decoded, greedyDecode, sourceBatch } from './decode';
 import { detokenize, tokenize } from './data';
@@ -68,8 +69,10 @@ function readOnnxOutput(got: Record<string, tf.Tensor>): Decoded[] {
 }
 
 export class Translator {
-  /** Set by useOnnxRuntime(): greedy decoding runs the exported graph (onnx.ts) in onnxruntime-node. */
-  private onnx: SyncOnnxSession | null = null;
+  /** Set by useOnnxRuntime(): decoding runs the exported graphs (onnx.ts) in onnxruntime-node. */
+  private onnx: OnnxRuntimeOptions | null = null;
+  /** The onnxruntime sessions, one per decoding (greedy, or beam K with α), made when first used. */
+  private readonly sessions = new Map<string, SyncOnnxSession>();
 
   constructor(
     readonly seq2seq: Seq2Seq,
@@ -90,9 +93,9 @@ export class Translator {
     return { maxLen: this.config.maxLen * 2, maxLenA: this.config.maxLenA, maxLenB: this.config.maxLenB };
   }
 
-  /** The translator as one ONNX graph that decodes greedily (tasks/translate/onnx.ts). */
-  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
-    return exportTranslator(this.seq2seq, { ...this.limits, metadata });
+  /** The translator as one ONNX graph that decodes greedily, or with beam search given `beamSize` > 1 (tasks/translate/onnx.ts). */
+  exportOnnx(metadata: Record<string, string> = {}, beam: { beamSize?: number; lengthPenalty?: number } = {}): Uint8Array {
+    return exportTranslator(this.seq2seq, { ...this.limits, metadata, ...beam });
   }
 
   /**
@@ -119,26 +122,44 @@ export class Translator {
   }
 
   /**
-   * Greedy decoding from now on runs in onnxruntime-node (the exported graph, in a
-   * worker thread, synchronously); beam search and attention weights stay on tfjs.
-   * What `rnn-predict --engine onnxruntime` calls (src/onnx/engine.ts).
+   * Decoding from now on runs in onnxruntime-node: the exported graph, greedy or
+   * with beam search in it (one graph per beam size and length penalty, made when
+   * first needed), in a worker thread, synchronously; attention weights stay on
+   * tfjs. What `rnn-predict --engine onnxruntime` calls (src/onnx/engine.ts).
    */
   useOnnxRuntime(options: OnnxRuntimeOptions = {}): this {
-    this.onnx?.dispose();
-    this.onnx = new SyncOnnxSession(this.exportOnnx(), options);
+    this.closeSessions();
+    this.onnx = { ...options };
+    this.session(1, 0); // the greedy graph now: a missing onnxruntime is an error here, not at the first sentence
     return this;
   }
 
-  /** Whether greedy decoding runs in onnxruntime. */
+  /** Whether decoding runs in onnxruntime. */
   get onnxRuntime(): boolean {
     return this.onnx !== null;
   }
 
-  /** Greedy decoding in onnxruntime, batched as greedyDecode batches. */
-  private decodeOnnx(src: number[][]): Decoded[] {
+  private session(beamSize: number, lengthPenalty: number): SyncOnnxSession {
+    const key = beamSize > 1 ? `${beamSize}:${lengthPenalty}` : 'greedy';
+    let s = this.sessions.get(key);
+    if (!s) {
+      s = new SyncOnnxSession(this.exportOnnx({}, beamSize > 1 ? { beamSize, lengthPenalty } : {}), this.onnx!);
+      this.sessions.set(key, s);
+    }
+    return s;
+  }
+
+  private closeSessions(): void {
+    this.sessions.forEach((s) => s.dispose());
+    this.sessions.clear();
+  }
+
+  /** Decoding in onnxruntime, batched as greedyDecode batches (64 sentences per run; beam search: 64 × K rows). */
+  private decodeOnnx(src: number[][], beamSize: number, lengthPenalty: number): Decoded[] {
+    const session = this.session(beamSize, lengthPenalty);
     return batched(src, 64, (rows) => {
       const { ids } = sourceBatch(rows);
-      const got = this.onnx!.run({ source_ids: ids });
+      const got = session.run({ source_ids: ids });
       const out = readOnnxOutput(got);
       tf.dispose([ids, ...Object.values(got)]);
       return out;
@@ -147,7 +168,14 @@ export class Translator {
 
   static async load(dir: string): Promise<Translator> {
     const a = readTaskArtifacts<TranslateArtifacts>(dir, 'translate');
+    const raw = a as unknown as Record<string, unknown>;
+    const src = artifactList(dir, raw, 'sourceVocabulary', 'source vocabulary');
+    const tgt = artifactList(dir, raw, 'targetVocabulary', 'target vocabulary');
     const model = await loadModel(dir);
+    // the artifacts against the model: one line naming artifacts.json, not a shape error later
+    expectArtifactSize(dir, 'source vocabulary', src.length, 'source embedding', embeddingRowsOf(model, 'source_embedding'));
+    expectArtifactSize(dir, 'target vocabulary', tgt.length, 'target embedding', embeddingRowsOf(model, 'target_embedding'));
+    expectArtifactSize(dir, 'target vocabulary', tgt.length, 'output layer', outputUnits(model));
     const bpe = a.sourceBpe && a.targetBpe ? { source: Bpe.fromJSON(a.sourceBpe), target: Bpe.fromJSON(a.targetBpe) } : null;
     return new Translator(new Seq2Seq(model, a.config), Vocabulary.fromJSON(a.sourceVocabulary), Vocabulary.fromJSON(a.targetVocabulary), a.config, bpe);
   }
@@ -162,7 +190,7 @@ export class Translator {
   /** Decodes already-encoded sources. */
   decodeIds(src: number[][], options: TranslateOptions = {}): Decoded[] {
     const beamSize = options.beamSize ?? this.config.beamSize;
-    if (this.onnx && !options.attention && (beamSize <= 1 || options.beamSize === undefined)) return this.decodeOnnx(src);
+    if (this.onnx && !options.attention) return this.decodeOnnx(src, beamSize, options.lengthPenalty ?? this.config.lengthPenalty);
     // Beam search keeps up to batchSize / min(K, 4) sentences per batch: 256 gives 64 sentences × K beams per decoder step.
     const common = { ...this.limits, batchSize: beamSize > 1 ? 256 : 64 };
     return beamSize <= 1 || options.attention
@@ -181,7 +209,7 @@ export class Translator {
   }
 
   dispose(): void {
-    this.onnx?.dispose();
+    this.closeSessions();
     this.onnx = null;
     this.seq2seq.dispose();
   }
@@ -234,10 +262,6 @@ export async function predictTranslate(translator: Translator, io: PredictIO, op
   if (!texts.length) throw new UserError('nothing to translate: give sentences as arguments or pipe lines on stdin', 2);
   const beamSize = options.beamSize as number | undefined;
   const lengthPenalty = options.lengthPenalty as number | undefined;
-  if (translator.onnxRuntime) {
-    if (beamSize !== undefined && beamSize > 1) io.note(`beam search (--beam-size ${beamSize}) runs on tfjs; onnxruntime runs greedy decoding only`);
-    else if (beamSize === undefined && translator.config.beamSize > 1) io.note(`onnxruntime decodes greedily (the model's default is beam ${translator.config.beamSize}, which runs on tfjs: --engine tfjs)`);
-  }
   const out = translator.translate(texts, { beamSize, lengthPenalty });
   const withAttention = options.attention === true ? translator.translate(texts, { attention: true }) : null;
   out.forEach((t, i) => {

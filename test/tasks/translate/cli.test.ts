@@ -65,7 +65,7 @@ test('train on a tiny parallel set with --json, then rnn-predict from arguments 
 
 const ortTest = onnxRuntimeAvailable() ? test : test.skip;
 
-ortTest('rnn-export --verify writes the decoding graph; rnn-predict --engine onnxruntime translates as tfjs does greedily', () => {
+ortTest('rnn-export --verify writes the decoding graph; rnn-predict --engine onnxruntime translates as tfjs does, greedily and with beams', () => {
   const best = path.join(tmp, 'run', 'best');
   expect(fs.existsSync(path.join(best, 'model.json'))).toBe(true); // from the test above
   const file = path.join(tmp, 'translator.onnx');
@@ -79,15 +79,19 @@ ortTest('rnn-export --verify writes the decoding graph; rnn-predict --engine onn
   expect(m.out).toMatch(/source_ids int32 \[\?, \?\], target_ids int32 \[\?, \?\] -> \[\?, \?, \d+\]/);
 
   const input = 'may 5, 2001\nmarch 2, 1950\nthe first of june, two thousand\n';
-  const tfjs = run(PREDICT, ['--model', best, '--json', '--beam-size', '1', '--backend', 'wasm'], input);
-  const ort = run(PREDICT, ['--model', best, '--json', '--engine', 'onnxruntime', '--backend', 'wasm'], input);
-  expect(ort.code).toBe(0);
-  expect(ort.err).toMatch(/engine onnxruntime/);
-  expect(ort.err).toMatch(/onnxruntime decodes greedily \(the model's default is beam 2/);
-  const a = tfjs.lines.map((l) => JSON.parse(l));
-  const b = ort.lines.map((l) => JSON.parse(l));
-  expect(b.map((x) => x.translation)).toEqual(a.map((x) => x.translation));
-  b.forEach((x, i) => expect(Math.abs(x.logProb - a[i].logProb)).toBeLessThan(1e-3));
+  // Greedy (--beam-size 1), the model's default beam (2) and 3 beams: the beams run in the graph.
+  for (const beam of [['--beam-size', '1'], [], ['--beam-size', '3']]) {
+    const tfjs = run(PREDICT, ['--model', best, '--json', ...beam, '--backend', 'wasm'], input);
+    const ort = run(PREDICT, ['--model', best, '--json', '--engine', 'onnxruntime', ...beam, '--backend', 'wasm'], input);
+    expect(ort.code).toBe(0);
+    expect(ort.err).toMatch(/engine onnxruntime/);
+    expect(ort.err).not.toMatch(/runs on tfjs/);
+    const a = tfjs.lines.map((l) => JSON.parse(l));
+    const b = ort.lines.map((l) => JSON.parse(l));
+    expect(b).toHaveLength(3);
+    expect(b.map((x) => x.translation)).toEqual(a.map((x) => x.translation));
+    b.forEach((x, i) => expect(Math.abs(x.logProb - a[i].logProb)).toBeLessThan(1e-3));
+  }
 });
 
 test('data errors are one line naming the file', () => {
