@@ -211,6 +211,18 @@ const TRAINING_FIELDS: [keyof TrainingState, (v: unknown) => boolean, string][] 
   ['history', (v) => Array.isArray(v) && v.every(isObject), 'a list of objects'],
 ];
 
+/**
+ * Test hook for kill -9 runs of the CLIs (test/cli/kill_resume.test.ts):
+ * RNNKIT_CHECKPOINT_PAUSE=write:MS pauses every save MS milliseconds halfway through
+ * writing the temporary directory (after the model, before the optimizer, carried
+ * states and training.json); swap:MS between moving the old checkpoint aside and
+ * renaming the new one into place. Unset in normal use.
+ */
+function pauseAt(stage: 'write' | 'swap'): Promise<void> | null {
+  const m = /^(write|swap):(\d+)$/.exec(process.env.RNNKIT_CHECKPOINT_PAUSE ?? '');
+  return m && m[1] === stage ? new Promise((resolve) => setTimeout(resolve, Number(m[2]))) : null;
+}
+
 /** Saves a checkpoint atomically into `dir`, replacing any previous one (see the layout above). */
 export async function saveCheckpoint(dir: string, c: CheckpointContents): Promise<void> {
   const target = path.resolve(dir);
@@ -222,6 +234,7 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
   fs.mkdirSync(tmp);
   try {
     await c.model.save(fileSystem(tmp));
+    await pauseAt('write');
     const opt = c.optimizer ?? null;
     const slots = opt ? await opt.getWeights() : [];
     await writeTensors(tmp, 'optimizer', slots, { className: opt?.getClassName() ?? null, scalars: opt ? optimizerScalars(opt) : {} });
@@ -238,7 +251,10 @@ export async function saveCheckpoint(dir: string, c: CheckpointContents): Promis
     throw e;
   }
   const aside = path.join(parent, `.${base}.old-${stamp}`);
-  if (fs.existsSync(target)) swapOps.rename(target, aside);
+  if (fs.existsSync(target)) {
+    swapOps.rename(target, aside);
+    await pauseAt('swap');
+  }
   swapOps.rename(tmp, target);
   fsyncDir(parent);
   // The new checkpoint is in place: remove the old one and any leftovers of earlier crashes.
@@ -448,12 +464,38 @@ export function outputUnits(model: tf.LayersModel, i = 0): number | null {
   return typeof d === 'number' ? d : null;
 }
 
-/** Input sizes (rows) of the model's embedding layers, in layer order. */
+const isEmbedding = (l: tf.layers.Layer): boolean => /(^|\.)Embedding$/.test(l.getClassName());
+
+/** Input sizes (rows) of the model's embedding layers (tfjs' and rnnkit's), in layer order. */
 export function embeddingRows(model: tf.LayersModel): number[] {
   const rows: number[] = [];
   for (const l of model.layers) {
     const c = l.getConfig() as { inputDim?: unknown };
-    if (l.getClassName() === 'Embedding' && typeof c.inputDim === 'number') rows.push(c.inputDim);
+    if (isEmbedding(l) && typeof c.inputDim === 'number') rows.push(c.inputDim);
   }
   return rows;
+}
+
+/** The rows (vocabulary size) of the embedding layer `name`, or null when the model has no such embedding. */
+export function embeddingRowsOf(model: tf.LayersModel, name: string): number | null {
+  const l = model.layers.find((x) => x.name === name);
+  const d = l && isEmbedding(l) ? (l.getConfig() as { inputDim?: unknown }).inputDim : undefined;
+  return typeof d === 'number' ? d : null;
+}
+
+/** Axis `axis` of the model's input `i` (e.g. 1 = time steps, -1 = channels; negative counts from the end), or null when unknown. */
+export function inputSize(model: tf.LayersModel, axis: number, i = 0): number | null {
+  const shape = model.inputs[i]?.shape;
+  if (!shape) return null;
+  const d = shape[axis < 0 ? shape.length + axis : axis];
+  return typeof d === 'number' ? d : null;
+}
+
+/**
+ * Like expectArtifactSize for a value that is not a list's length (a window, a
+ * frame count, a channel count): one line naming artifacts.json, the field, and both values.
+ */
+export function expectArtifactValue(dir: string, what: string, value: number, modelPart: string, got: number | null | undefined): void {
+  if (got === null || got === undefined || got === value) return;
+  throw new UserError(`${path.join(dir, 'artifacts.json')}: the ${what} is ${value} but the model's ${modelPart} is ${got}: the artifacts and weights are from different runs`);
 }

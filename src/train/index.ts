@@ -20,7 +20,7 @@ export { lossAndGrads } from './grads';
 export {
   saveCheckpoint, loadCheckpoint, resolveCheckpoint, readArtifacts, readConfig, readTrainingState,
   restoreModelWeights, restoreOptimizer, readCarried, CHECKPOINT_FORMAT,
-  verifyCheckpoint, checkResumeOptions, artifactList, expectArtifactSize, outputUnits, embeddingRows,
+  verifyCheckpoint, checkResumeOptions, artifactList, expectArtifactSize, expectArtifactValue, outputUnits, embeddingRows, embeddingRowsOf, inputSize,
 } from './checkpoint';
 export type { Checkpoint, CheckpointContents, TrainingState } from './checkpoint';
 // The options every task shares (a task's config is CommonConfig & its own) and engineOptions().

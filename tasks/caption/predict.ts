@@ -9,6 +9,7 @@ import { loadModel } from '../../src/io/fs_handler';
 import { corpusBleu } from '../../src/metrics/bleu';
 import type { PredictIO } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
+import { artifactList, embeddingRowsOf, expectArtifactSize, expectArtifactValue, inputSize, outputUnits } from '../../src/train';
 import type { CaptionConfig } from './config';
 import { tokenize, WordVocabulary } from './data';
 import { beamSearch, Decoded, greedyDecode } from './decode';
@@ -52,7 +53,13 @@ export class CaptionModel {
 
   static async load(dir: string): Promise<CaptionModel> {
     const a = readTaskArtifacts<CaptionArtifacts>(dir, 'caption');
+    const vocabulary = artifactList(dir, a as unknown as Record<string, unknown>, 'vocabulary', 'vocabulary');
     const model = await loadModel(dir);
+    // the artifacts against the model: one line naming artifacts.json, not a shape error later
+    expectArtifactSize(dir, 'vocabulary', vocabulary.length, 'word embedding', embeddingRowsOf(model, 'embedding'));
+    expectArtifactSize(dir, 'vocabulary', vocabulary.length, 'output layer', outputUnits(model));
+    expectArtifactValue(dir, 'imageSize', a.imageSize, 'image input side', inputSize(model, 1));
+    expectArtifactValue(dir, 'channel count + 2 coordinate channels', a.channels + 2, 'image input channels', inputSize(model, -1));
     return new CaptionModel(new Captioner(model, { ...a.config, imageSize: a.imageSize, channels: a.channels }), new WordVocabulary(a.vocabulary), a.config);
   }
 

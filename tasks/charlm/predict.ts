@@ -12,7 +12,7 @@ import type { OnnxRuntimeOptions } from '../../src/onnx/onnxruntime';
 import { runOnnx } from '../../src/onnx/onnxruntime';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
-import { artifactList, resolveCheckpoint } from '../../src/train';
+import { artifactList, embeddingRowsOf, expectArtifactSize, outputUnits, resolveCheckpoint } from '../../src/train';
 import type { CharLmConfig, LmLevel } from './config';
 import { EOS, toSymbols } from './data';
 import { generateIds, SamplingOptions } from './generate';
@@ -40,8 +40,12 @@ export class CharLm implements TaskPredictor {
   static async load(dir: string): Promise<CharLm> {
     const ckpt = resolveCheckpoint(dir);
     const a = readTaskArtifacts<CharLmArtifacts>(ckpt, 'charlm');
-    const net = LmNet.fromModel(await loadModel(ckpt));
-    return new CharLm(net, Vocabulary.fromJSON(artifactList(ckpt, a as unknown as Record<string, unknown>, 'vocabulary', 'vocabulary')), a.level, a.config);
+    const vocabulary = artifactList(ckpt, a as unknown as Record<string, unknown>, 'vocabulary', 'vocabulary');
+    const model = await loadModel(ckpt);
+    // the artifacts against the model: one line naming artifacts.json, not wrong symbols or a shape error later
+    expectArtifactSize(ckpt, 'vocabulary', vocabulary.length, 'embedding', embeddingRowsOf(model, 'embedding'));
+    expectArtifactSize(ckpt, 'vocabulary', vocabulary.length, 'output layer', outputUnits(model));
+    return new CharLm(LmNet.fromModel(model), Vocabulary.fromJSON(vocabulary), a.level, a.config);
   }
 
   /** The id that starts a sample when there is no prime: a line end when the vocabulary has one. */

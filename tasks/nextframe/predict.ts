@@ -13,7 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO, TaskPredictor } from '../../src/task';
-import { readArtifacts } from '../../src/train';
+import { expectArtifactValue, inputSize, readArtifacts } from '../../src/train';
 import type { NpyLayout } from './config';
 import { arraySequence, generatedTestSet, readFrameArray } from './data';
 import { sequenceStrip, framesOf } from './figures';
@@ -34,7 +34,16 @@ export class NextframePredictor implements TaskPredictor {
   static async load(dir: string): Promise<NextframePredictor> {
     const a = readArtifacts(dir) as unknown as NextframeArtifacts;
     if (a.task !== 'nextframe') throw new UserError(`${dir}: this checkpoint is for task '${String(a.task)}', not nextframe`);
-    return new NextframePredictor(await loadModel(dir), a);
+    const model = await loadModel(dir);
+    // the artifacts against the model (frames folded into p×p patches): one line naming artifacts.json
+    const p = a.patch;
+    const out = model.outputs[0]?.shape;
+    expectArtifactValue(dir, 'inputFrames', a.inputFrames, 'input frames', inputSize(model, 1));
+    expectArtifactValue(dir, 'outputFrames', a.outputFrames, 'output frames', typeof out?.[1] === 'number' ? out[1] : null);
+    expectArtifactValue(dir, `frame height / patch (${a.frame?.height} / ${p})`, a.frame?.height / p, 'input grid height', inputSize(model, 2));
+    expectArtifactValue(dir, `frame width / patch (${a.frame?.width} / ${p})`, a.frame?.width / p, 'input grid width', inputSize(model, 3));
+    expectArtifactValue(dir, `channels × patch² (${a.frame?.channels} × ${p}²)`, a.frame?.channels * p * p, 'input channels', inputSize(model, 4));
+    return new NextframePredictor(model, a);
   }
 
   get layout(): FrameLayout {

@@ -12,6 +12,7 @@ import { readText } from '../../src/data/text_file';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
+import { artifactList, embeddingRowsOf, expectArtifactSize, outputUnits } from '../../src/train';
 import { CONLLU_COLUMN, parseConlluDocument, writeConlluTags } from './data';
 import { Encoders } from './encode';
 import { tokenizeWords } from './tokenize';
@@ -28,8 +29,16 @@ export class PosTagger implements TaskPredictor {
 
   static async load(dir: string): Promise<PosTagger> {
     const a = readTaskArtifacts<PosArtifacts>(dir, 'pos');
+    const raw = a as unknown as Record<string, unknown>;
+    const words = artifactList(dir, raw, 'words', 'word vocabulary');
+    const tags = artifactList(dir, raw, 'tags', 'tag list');
+    const chars = a.withChars ? artifactList(dir, raw, 'chars', 'character vocabulary') : (a.chars ?? []);
     const model = await loadModel(dir);
-    const enc: Encoders = { words: Vocabulary.fromJSON(a.words), chars: Vocabulary.fromJSON(a.chars), tags: a.tags, maxWordLen: a.maxWordLen };
+    // the artifacts against the model: one line naming artifacts.json, not a shape error later
+    expectArtifactSize(dir, 'tag list', tags.length, 'output layer (tag_logits)', outputUnits(model));
+    expectArtifactSize(dir, 'word vocabulary', words.length, 'word embedding', embeddingRowsOf(model, 'word_embedding'));
+    if (a.withChars) expectArtifactSize(dir, 'character vocabulary', chars.length, 'character embedding', embeddingRowsOf(model, 'char_embedding'));
+    const enc: Encoders = { words: Vocabulary.fromJSON(words), chars: Vocabulary.fromJSON(chars), tags, maxWordLen: a.maxWordLen };
     return new PosTagger(model, enc, a);
   }
 

@@ -9,6 +9,7 @@ import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
+import { expectArtifactSize, expectArtifactValue, inputSize, outputUnits } from '../../src/train';
 import type { TimeseriesConfig } from './config';
 import { addSteps, formatTime, parseSeries, readSeries, type DateFormat, type DateStep } from './data';
 import { isoTime, lineChart, writePlot } from './figures';
@@ -63,7 +64,14 @@ export class TimeseriesForecaster implements TaskPredictor {
 
   static async load(dir: string): Promise<TimeseriesForecaster> {
     const a = readTaskArtifacts<TimeseriesArtifacts>(dir, 'timeseries');
-    return new TimeseriesForecaster(await loadModel(dir), a);
+    const model = await loadModel(dir);
+    // the artifacts against the model: one line naming artifacts.json, not a shape error in the forecast
+    const features = Array.isArray(a.features) ? a.features : [];
+    expectArtifactValue(dir, 'window', a.window, 'input length', inputSize(model, 1));
+    expectArtifactValue(dir, `channel count (the target, ${features.length} features${a.season ? ', 2 season channels' : ''})`, 1 + features.length + (a.season ? 2 : 0), 'input channels', inputSize(model, -1));
+    expectArtifactSize(dir, 'scaler list (the target, then the features)', Array.isArray(a.scalers) ? a.scalers.length : 0, 'scaled channels', 1 + features.length);
+    expectArtifactValue(dir, 'outputs field', a.outputs, 'output layer', outputUnits(model));
+    return new TimeseriesForecaster(model, a);
   }
 
   /** The history a file holds, read with the model's columns. */

@@ -11,8 +11,9 @@ import type { Neighbour } from '../../src/embeddings/word_vectors';
 import type { PredictIO, TaskPredictor } from '../../src/task';
 import { readLines } from '../../src/data/text_file';
 import { loadModel } from '../../src/io/fs_handler';
-import { readArtifacts, resolveCheckpoint } from '../../src/train';
-import { embeddingTable } from './model';
+import { UserError } from '../../src/errors';
+import { artifactList, embeddingRowsOf, expectArtifactSize, readArtifacts, resolveCheckpoint } from '../../src/train';
+import { EMBEDDING_LAYER, embeddingTable } from './model';
 import type { Word2VecArtifacts } from './train';
 
 export interface Word2VecPredictOptions {
@@ -50,9 +51,18 @@ export class Word2VecPredictor implements TaskPredictor {
   static async load(dir: string): Promise<Word2VecPredictor> {
     const ckpt = resolveCheckpoint(dir);
     const art = readArtifacts(ckpt) as unknown as Word2VecArtifacts;
+    if (art.task !== 'word2vec') throw new UserError(`${dir}: this checkpoint is for task '${String(art.task)}', not word2vec`);
+    const words = artifactList(ckpt, art as unknown as Record<string, unknown>, 'words', 'word list');
     const model = await loadModel(ckpt);
+    const rows = embeddingRowsOf(model, EMBEDDING_LAYER);
+    if (rows === null) {
+      model.dispose();
+      throw new UserError(`${path.join(ckpt, 'model.json')}: no '${EMBEDDING_LAYER}' embedding layer: not a word2vec model`);
+    }
     const t = embeddingTable(model);
     model.dispose();
+    // the artifacts against the model: one line naming artifacts.json, not wrong neighbours later
+    expectArtifactSize(ckpt, 'word list', words.length, 'embedding table', t.vocabSize);
     return new Word2VecPredictor(new WordVectors(art.words, t.dim, t.data), art.lowercase);
   }
 
