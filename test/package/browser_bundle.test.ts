@@ -10,6 +10,7 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import { builtinModules } from 'module';
+import * as os from 'os';
 import * as path from 'path';
 import { bucketedBatches } from '../../src/data/batching';
 import { predictionBatches } from '../../src/browser';
@@ -81,6 +82,28 @@ test('package.json exports "./browser": the ES module bundle, and the declaratio
   expect(build.include).toContain('src');
   expect(fs.existsSync(path.join(root, 'src', 'browser.ts'))).toBe(true);
   expect(pkg.files).toContain('dist');
+});
+
+test("import ... from 'rnnkit/browser' resolves through the package export (a scratch project; the bundle runs wherever tfjs does)", () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-browser-pkg-'));
+  try {
+    fs.mkdirSync(path.join(dir, 'node_modules'));
+    fs.symlinkSync(root, path.join(dir, 'node_modules', 'rnnkit'), 'dir');
+    fs.symlinkSync(path.join(root, 'node_modules', '@tensorflow'), path.join(dir, 'node_modules', '@tensorflow'), 'dir');
+    fs.writeFileSync(
+      path.join(dir, 'main.mjs'),
+      `import * as tf from '@tensorflow/tfjs';
+       import { lstm, bidirectional, loadSentiment, SentimentPredictor, tokenize, Vocabulary } from 'rnnkit/browser';
+       await tf.setBackend('cpu');
+       const y = bidirectional({ layer: lstm({ units: 3, returnSequences: true }) }).apply(tf.ones([2, 4, 5]));
+       console.log([typeof loadSentiment, typeof SentimentPredictor, tokenize("It's not good!").join('|'),
+         new Vocabulary(['<pad>', '<unk>', 'good']).encode(['good', 'bad']).join(','), JSON.stringify(y.shape)].join(' '));`,
+    );
+    const out = execFileSync(process.execPath, ['main.mjs'], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] }).toString();
+    expect(out.trim().split('\n').pop()).toBe("function function it's|not|good|! 2,1 [2,4,6]");
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the predictor's batches are rnn-predict's: bucketedBatches(..., {shuffle: false}) of src/data/batching.ts", () => {
