@@ -19,18 +19,25 @@
  * --format safetensors writes the model's weights instead, as a PyTorch state dict
  * (`<layer>.weight_ih_l0`, `<dense>.weight`, ...; src/interop/torch_state_dict.ts):
  *   rnn-export --model runs/sentiment/best --format safetensors --out sentiment.safetensors
+ *
+ * --format torch writes the task model's PyTorch twin, a Python package that trains
+ * single-process or under torchrun (DDP) and whose weights rnn-import brings back
+ * (src/interop/torch_twin.ts; tasks with a twin: see TORCH_TWIN_TASKS' message):
+ *   rnn-export --model runs/sentiment/best --format torch --out twin/ [--data DIR] [--verify]
  */
 import * as fs from 'fs';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
 import { Command, Option } from 'commander';
 import '../layers';
-import { getTask } from '../tasks';
+import { getTask, taskNames } from '../tasks';
 import { UserError } from '../src/errors';
 import { writeFileAtomic } from '../src/io/fs_handler';
 import { loadTfjsLayersModel } from '../src/interop/tfjs_layers';
 import { readSafetensors, writeSafetensors } from '../src/interop/safetensors';
 import { modelStateDict } from '../src/interop/torch_state_dict';
+import { compareTwin, torchUnavailable, writeTorchTwin } from '../src/interop/torch_twin';
+import { checkOutputDir } from '../src/io/output_paths';
 import { exportModel, onnxInputNames } from '../src/onnx/export';
 import { runOnnx } from '../src/onnx/onnxruntime';
 import { onnx } from '../src/onnx/proto';
@@ -42,14 +49,15 @@ export function program(): Command {
   return new Command('rnn-export')
     .description('Export a trained model (checkpoint or model.json directory) to ONNX (opset 14): LSTM/GRU/RNN nodes, embeddings as Gather, dense and pooling around them.')
     .requiredOption('--model <dir>', 'checkpoint directory written by rnn-train, or a directory with model.json')
-    .requiredOption('--out <file>', 'the file to write (model.onnx, or model.safetensors with --format safetensors)')
-    .addOption(new Option('--format <kind>', "onnx: the model as an ONNX graph; safetensors: its weights as a PyTorch state dict (nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding names and layouts)").choices(['onnx', 'safetensors']).default('onnx'))
-    .option('--verify', 'onnx: run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model; safetensors: read the file back and compare')
+    .requiredOption('--out <file>', 'the file to write (model.onnx, or model.safetensors with --format safetensors), or with --format torch the directory')
+    .addOption(new Option('--format <kind>', "onnx: the model as an ONNX graph; safetensors: its weights as a PyTorch state dict (nn.LSTM/GRU/RNN, nn.Linear, nn.Embedding names and layouts); torch: the task model's PyTorch twin (a Python package with the modules, weights, encoded data and a torchrun/DDP training script)").choices(['onnx', 'safetensors', 'torch']).default('onnx'))
+    .option('--data <path>', "torch: the data to encode for the twin's training (default: the run's --data, else the task's bundled data)")
+    .option('--verify', 'onnx: run the exported file in onnxruntime-node on a sample batch and compare with the tfjs model; safetensors: read the file back and compare; torch: run the twin (python3 with torch) on a dev batch and compare with the tfjs model')
     .addOption(new Option('--graph <kind>', "task: the task's deployable graph where it has one (translate: greedy decoding in one graph), else the model; model: the checkpoint's tf.LayersModel as it is (translate: teacher-forced logits)").choices(['task', 'model']).default('task'))
     .option('--backend <name>', 'tensorflow (tfjs-node), wasm, cpu, or auto')
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
-    .addHelpText('after', '\nExamples:\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx --verify');
+    .addHelpText('after', '\nExamples:\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx\n  $ rnn-export --model runs/sentiment/best --out sentiment.onnx --verify\n  $ rnn-export --model runs/sentiment/best --format torch --out twin --verify   (then: torchrun --nproc_per_node 2 twin/train.py; rnn-import --torch twin --out runs/imported)');
 }
 
 /** The model directory to load (a crash-left aside copy of a checkpoint is not needed here). */
@@ -134,19 +142,53 @@ async function exportSafetensors(dir: string, opts: { out: string; verify?: bool
   return EXIT.ok;
 }
 
+/** The largest |PyTorch − tfjs| --format torch --verify accepts on its sample batch. */
+export const TWIN_TOLERANCE = 1e-5;
+
+/** --format torch: the task model's PyTorch twin package in the directory `opts.out`. */
+async function exportTorch(dir: string, opts: { out: string; verify?: boolean; data?: string }): Promise<number> {
+  const name = fs.existsSync(path.join(dir, 'artifacts.json')) ? readArtifacts(dir).task : undefined;
+  const task = typeof name === 'string' ? await getTask(name).catch(() => undefined) : undefined;
+  const supported: string[] = [];
+  for (const t of taskNames()) if ((await getTask(t).catch(() => undefined))?.torchTwin) supported.push(t);
+  if (!task?.torchTwin) {
+    throw new UserError(`${dir}: --format torch needs a checkpoint of a task with a PyTorch twin (${supported.join(', ')}); this one is ${typeof name === 'string' ? `for task '${name}'` : 'not a task checkpoint'} (--format safetensors exports any model's weights)`, EXIT.usage);
+  }
+  if (opts.verify) {
+    const why = torchUnavailable();
+    if (why) throw new UserError(`--verify runs the twin in PyTorch: ${why}`);
+  }
+  process.stderr.write(`rnn-export: ${task.name}: ${task.torchTwin.description}\n`);
+  const parts = await task.torchTwin.prepare(dir, { data: opts.data });
+  for (const n of parts.notes) process.stderr.write(`rnn-export: ${n}\n`);
+  const files = await writeTorchTwin(parts, { task: task.name, checkpoint: dir, out: opts.out });
+  const py = files.filter((f) => f.endsWith('.py')).length;
+  process.stdout.write(`wrote ${opts.out} (PyTorch twin of the ${task.name} model: ${py} Python files, model.safetensors, twin.json, data/, checkpoint/)\n`);
+  process.stdout.write(`train: python3 ${path.join(opts.out, 'train.py')}  or  torchrun --nproc_per_node 2 ${path.join(opts.out, 'train.py')}; then rnn-import --torch ${opts.out} --out DIR\n`);
+  if (opts.verify) {
+    const { worst, shape } = await compareTwin(opts.out);
+    process.stdout.write(`verified in PyTorch: max |torch - tfjs| = ${worst.toExponential(2)} on a dev batch (outputs [${shape.join(', ')}])\n`);
+    if (!(worst <= TWIN_TOLERANCE)) throw new UserError(`${opts.out}: the twin's outputs differ from the tfjs model's by ${worst} (> ${TWIN_TOLERANCE})`);
+  }
+  return EXIT.ok;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const prog = program();
   const stop = parseArgs(prog, argv);
   if (stop !== null) return stop;
-  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; graph: 'task' | 'model'; format: 'onnx' | 'safetensors' }>();
+  const opts = prog.opts<{ model: string; out: string; verify?: boolean; backend?: string; data?: string; graph: 'task' | 'model'; format: 'onnx' | 'safetensors' | 'torch' }>();
   // the file this run writes and the model it reads, before any work
   const safetensors = opts.format === 'safetensors';
-  checkOutput(opts.out, '--out', safetensors ? ['.safetensors'] : ['.onnx'], safetensors ? 'the safetensors file' : 'the ONNX model');
+  if (opts.data !== undefined && opts.format !== 'torch') throw new UserError('--data is for --format torch (the twin\'s training data)', EXIT.usage);
+  if (opts.format === 'torch') checkOutputDir(opts.out, { option: '--out', what: 'the twin package' });
+  else checkOutput(opts.out, '--out', safetensors ? ['.safetensors'] : ['.onnx'], safetensors ? 'the safetensors file' : 'the ONNX model');
   modelDir(opts.model);
   const backend = await useBackend(opts.backend);
   process.stderr.write(`rnn-export: backend ${backend}\n`);
   const dir = modelDir(opts.model);
   if (safetensors) return exportSafetensors(dir, opts);
+  if (opts.format === 'torch') return exportTorch(dir, opts);
   if (opts.graph === 'task' && (await exportTaskGraph(dir, opts))) return EXIT.ok;
   const { model, report } = await loadTfjsLayersModel(dir);
   for (const r of report.replaced) if (r.from !== 'Embedding') process.stderr.write(`rnn-export: ${r.name}: ${r.from} read as ${r.to}\n`);

@@ -115,6 +115,39 @@ export interface Task<Own extends object = Record<string, unknown>, P extends Ta
    * `verifyOnnx(bytes)`): what that graph is, one line. rnn-export writes it.
    */
   onnxGraph?: string;
+  /**
+   * The task model's PyTorch twin, when it has one: `rnn-export --format torch`
+   * writes a Python package (torch.nn modules with the model's weight names, the
+   * weights as safetensors, the data encoded with the checkpoint's vocabularies, a
+   * DDP training script; src/interop/torch_twin.ts) from what this gives.
+   */
+  torchTwin?: TorchTwin;
+}
+
+/** A task's side of `rnn-export --format torch` (tasks/<name>/torch_twin.ts). */
+export interface TorchTwin {
+  /** One line: the twin's modules (printed by rnn-export). */
+  description: string;
+  /**
+   * The twin's parts for the checkpoint `dir`: the data are read from `options.data`
+   * (else the run's --data, else the task's bundled set) and encoded with the
+   * checkpoint's vocabularies, so ids keep their meaning.
+   */
+  prepare(dir: string, options: { data?: string }): Promise<TorchTwinParts>;
+}
+
+/** What a task hands the twin writer (all JSON-serializable). */
+export interface TorchTwinParts {
+  /** The Python model's shape (python/torch_twin/models.py reads spec.model). */
+  model: Record<string, unknown>;
+  /** Training defaults of train.py, from the checkpoint's config. */
+  train: { epochs: number; batchSize: number; lr: number; clipNorm: number; wordDropout: number; seed: number };
+  /** The encoded splits in python/torch_twin/data.py's format. */
+  splits: { train: unknown; dev: unknown; test?: unknown };
+  /** A few dev examples as the model's input tensors, by input name (the --verify batch). */
+  sample: Record<string, number[][]>;
+  /** What was read (for the user). */
+  notes: string[];
 }
 
 /** Identity helper that keeps the task's own config type (`export const task = defineTask<PosConfig, PosTagger>({...})`). */

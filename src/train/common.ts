@@ -81,6 +81,8 @@ export interface CommonConfig {
   out: string;
   /** Resume from a checkpoint directory (e.g. OUT/last). */
   resume?: string;
+  /** Start from the weights of a .safetensors state dict with the model's names (written by the PyTorch twin or rnn-export --format safetensors). */
+  initFrom?: string;
   /**
    * Threads computing each batch (data-parallel: the main thread and workers − 1
    * worker threads each take a shard; same result as 1 within float32 rounding,
@@ -169,6 +171,7 @@ export const COMMON_OPTIONS: TaskOption[] = [
   { key: 'seed', type: 'int', min: 0, help: 'random seed (initialization, batch order, dropout)' },
   { key: 'out', type: 'string', valueName: 'dir', help: 'checkpoint directory (OUT/best, OUT/last)' },
   { key: 'resume', type: 'string', valueName: 'dir', help: 'continue training from a checkpoint (e.g. OUT/last)' },
+  { key: 'initFrom', type: 'string', valueName: 'file', help: "start from the weights of a .safetensors state dict with the model's names (the PyTorch twin's train.py, rnn-export --format safetensors)" },
   {
     key: 'workers', type: 'string', valueName: 'n|auto', parse: parseWorkers,
     help: `threads splitting every batch (data-parallel; auto = the cores, at most ${AUTO_WORKERS_CAP}, 1 for runs under ${AUTO_WORKERS_MIN_STEPS} steps or tasks without a replica; on --resume auto keeps the checkpoint's count; 1 gives the same run on every machine)`,
@@ -195,6 +198,7 @@ export function engineOptions(config: CommonConfig, hooks: TaskHooks, extra: Par
     patience: config.patience,
     checkpointDir: config.out,
     resume: config.resume,
+    ...(config.initFrom ? { initFrom: config.initFrom } : {}),
     workers: config.workers ?? 'auto',
     ...(config.timeBudget ? { timeBudget: config.timeBudget } : {}),
     onNote: hooks.onNote,

@@ -25,6 +25,7 @@ import * as fs from 'fs';
 import { availableParallelism } from 'os';
 import * as path from 'path';
 import * as tf from '@tensorflow/tfjs';
+import { initFromSafetensors } from '../interop/init_from';
 import { seedDropout } from '../../layers/random';
 import { EpochHealth, UpdateProbe, type UpdateMeasure } from '../diagnostics/step_health';
 import { trainableNames } from '../diagnostics/weight_groups';
@@ -110,6 +111,10 @@ export async function train<B>(spec: TrainSpec<B>, options: TrainOptions): Promi
   const schedule = new LrSchedule(o.lr, o.schedule);
   let st = freshState(o.seed ?? 1, o.metric ?? null, o.mode, schedule);
   if (o.resume) st = await resume(spec, optimizer, schedule, o.resume, o.seed, o.metric, o.optimizer);
+  else if (o.initFrom) {
+    const loaded = initFromSafetensors(model, o.initFrom);
+    o.onNote?.(`--init-from ${o.initFrom}: ${loaded} tensors loaded`);
+  }
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // Applied-update measurement on logging steps, when anyone listens (the epoch's warnings need it too).
   const probe = o.onStep || o.onLog || o.onEpochEnd ? new UpdateProbe(vars, trainableNames(model.trainableWeights)) : null;

@@ -156,6 +156,8 @@ export interface TrainOptions {
   checkpointEvery?: number;
   /** Resume from this checkpoint directory (typically DIR/last): weights, optimizer slots, position, schedule, history. */
   resume?: string;
+  /** Start from the weights of this PyTorch state dict (.safetensors with the model's names; src/interop/init_from.ts); ignored on resume. */
+  initFrom?: string;
   /** Stop with TrainingDivergedError when a step's loss exceeds this multiple of the run's first loss (NaN/Inf always stop); 0 disables the ratio check. Default 100. */
   maxDivergenceRatio?: number;
   /** Cooperative stop: checked after every step; when set the loop finishes the step, saves DIR/last, and returns `stopped: 'interrupted'`. */

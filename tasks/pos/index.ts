@@ -9,6 +9,7 @@ import { defineTask, TaskOption } from '../../src/task';
 import { POS_DEFAULTS, PosConfig, TAGGED_FORMATS } from './config';
 import { PosPredictOptions, PosTagger, predictPos } from './predict';
 import { trainPos } from './train';
+import { posTorchTwin } from './torch_twin';
 
 export { POS_DEFAULTS, TAGGED_FORMATS } from './config';
 export type { PosConfig, PosTaskConfig, TaggedFormat } from './config';
@@ -115,6 +116,7 @@ export const task = defineTask<PosConfig, PosTagger>({
 
   load: (dir) => PosTagger.load(dir),
   predictOptions: PREDICT_OPTIONS,
+  torchTwin: posTorchTwin,
   predictHelp:
     'Input: sentences as arguments, files, or on stdin: raw text, one sentence per line (tokenized here), or CoNLL-U (--format conllu, or detected). ' +
     'Output: for CoNLL-U input, the same CoNLL-U with the tag column filled (every other column and comment kept); else word/TAG per sentence; with --json {"words","tags"} per sentence.',

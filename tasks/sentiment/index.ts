@@ -10,6 +10,7 @@ import { defineTask, TaskOption } from '../../src/task';
 import { SENTIMENT_DEFAULTS, SentimentOptions } from './config';
 import { predictSentiment, SentimentClassifier } from './predict';
 import { trainSentiment } from './train';
+import { sentimentTorchTwin } from './torch_twin';
 
 export { SENTIMENT_DEFAULTS } from './config';
 export type { SentimentConfig, SentimentOptions } from './config';
@@ -88,6 +89,7 @@ export const task = defineTask<SentimentOptions, SentimentClassifier>({
 
   load: (dir) => SentimentClassifier.load(dir),
   predictOptions: [],
+  torchTwin: sentimentTorchTwin,
   predictHelp: 'Input: texts as arguments, or one per line on stdin. Output: label<TAB>probability<TAB>text per line, or with --json {"text","label","probabilities"} per line.',
   predict: predictSentiment,
 });
