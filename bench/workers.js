@@ -33,6 +33,7 @@ async function main() {
   const { selectBackend } = require(path.join(dist, 'src/backend'));
   const { getTask } = require(path.join(dist, 'tasks'));
   const { StopSignal } = require(path.join(dist, 'src/train'));
+  const { parallelProfile } = require(path.join(dist, 'src/train/parallel'));
   const backend = await selectBackend(o.backend);
   const rows = [];
   for (const name of o.tasks.split(',')) {
@@ -45,7 +46,7 @@ async function main() {
       let steps = 0;
       const onStep = () => {
         steps++;
-        if (steps === o.warmup || steps === o.steps) marks.push({ t: performance.now(), cpu: process.cpuUsage() });
+        if (steps === o.warmup || steps === o.steps) marks.push({ t: performance.now(), cpu: process.cpuUsage(), prof: { ...parallelProfile } });
         if (steps >= o.steps) stop.requestStop('bench');
       };
       const r = await task.train({ out, workers, epochs: 1, patience: 0 }, { signal: stop, onStep });
@@ -55,6 +56,14 @@ async function main() {
       const secs = (marks[1].t - marks[0].t) / 1000;
       const cpu = (marks[1].cpu.user - marks[0].cpu.user + marks[1].cpu.system - marks[0].cpu.system) / 1e6;
       const row = { task: name, backend, workers: r.training.workers, steps: timed, stepsPerSec: timed / secs, cpuSecPerStep: cpu / timed };
+      if (r.training.workers > 1) {
+        // ms per step: main-thread preparation, shard 0, the slowest worker, the main thread waiting, combining,
+        // and the rest of the step outside the sharded loss (clip, optimizer, EMA, progress) = wall − the others
+        const d = (k) => (marks[1].prof[k] - marks[0].prof[k]) / timed;
+        const prof = { prepMs: d('prepMs'), localMs: d('localMs'), remoteMs: d('remoteMs'), waitMs: d('waitMs'), combineMs: d('combineMs') };
+        prof.otherMs = (1000 * secs) / timed - prof.prepMs - prof.localMs - prof.waitMs - prof.combineMs;
+        row.profile = prof;
+      }
       base ??= row;
       row.ratio = row.stepsPerSec / base.stepsPerSec;
       rows.push(row);
@@ -65,6 +74,15 @@ async function main() {
     console.log(`backend ${backend}, ${os.availableParallelism()} cores; ${o.steps - o.warmup} timed steps per run, task defaults, bundled data`);
     console.log('task        workers  steps/s  CPU s/step  vs 1 worker');
     for (const r of rows) console.log(`${r.task.padEnd(12)}${String(r.workers).padStart(7)}${r.stepsPerSec.toFixed(2).padStart(9)}${r.cpuSecPerStep.toFixed(3).padStart(12)}${(r.ratio.toFixed(2) + '×').padStart(13)}`);
+    const profiled = rows.filter((r) => r.profile);
+    if (profiled.length) {
+      console.log('\nms per step with workers: prep (shards, weight copy), shard 0 here, slowest worker, waiting, combining, rest (clip, optimizer, EMA)');
+      console.log('task        workers    prep  shard0  worker    wait  combine    rest');
+      for (const r of profiled) {
+        const p = r.profile;
+        console.log(`${r.task.padEnd(12)}${String(r.workers).padStart(7)}${[p.prepMs, p.localMs, p.remoteMs, p.waitMs, p.combineMs, p.otherMs].map((v, i) => v.toFixed(1).padStart(i === 4 ? 9 : 8)).join('')}`);
+      }
+    }
   }
 }
 

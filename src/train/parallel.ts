@@ -89,6 +89,11 @@ export function addScaled(acc: Float64Array, off: number, g: Float32Array, f: nu
   for (let j = 0; j < g.length; j++) acc[off + j] += f * g[j];
 }
 
+/** out[j] = float32(acc[j] + f · g[j]): the last addScaled and the rounding in one pass. */
+export function addScaledInto(out: Float32Array, acc: Float64Array, g: Float32Array, f: number): void {
+  for (let j = 0; j < g.length; j++) out[j] = acc[j] + f * g[j];
+}
+
 /**
  * The float32 values of a tensor without a copy where the backend allows it (wasm:
  * a view of its heap, valid until the next allocation), else dataSync().
@@ -150,7 +155,16 @@ function checkPlain(shard: unknown): void {
   }
 }
 
-/** The worker script: compiled JavaScript in dist/, TypeScript when run from the sources (tests). */
+/**
+ * Where a data-parallel step's time goes, summed over the steps of the latest pool
+ * (reset when a pool starts; bench/workers.js reads it): `prepMs` shards + weight
+ * copy + carried-state split on the main thread before any shard runs, `localMs`
+ * shard 0 here, `remoteMs` the slowest worker's own compute (its `ms`), `waitMs` the
+ * main thread idle after shard 0 until the workers answered, `combineMs` the sum of
+ * the gradients and their tensors after that. Plain counters, no effect on results.
+ */
+export const parallelProfile = { steps: 0, prepMs: 0, localMs: 0, remoteMs: 0, waitMs: 0, combineMs: 0 };
+
 
 interface Pending {
   resolve: (r: { loss: number; ms: number; states?: PlainStates }) => void;
@@ -198,6 +212,7 @@ export class ReplicaPool {
       return startScriptWorker(entry, init);
     });
     const pool = new ReplicaPool(workers, vars, weights, grads, source);
+    Object.assign(parallelProfile, { steps: 0, prepMs: 0, localMs: 0, remoteMs: 0, waitMs: 0, combineMs: 0 });
     const ready = workers.map(
       (w, k) =>
         new Promise<void>((resolve, reject) => {
@@ -255,6 +270,7 @@ export class ReplicaPool {
    */
   async lossAndGrads<B>(spec: TrainSpec<B>, batch: B, stepSeed: number): Promise<{ loss: number; grads: tf.NamedTensorMap; ms: number[] }> {
     if (this.failure) throw this.failure;
+    const tPrep = performance.now();
     const n = this.size + 1;
     const shards = Array.from({ length: n }, (_, i) => (spec.shard as NonNullable<TrainSpec<B>['shard']>)(batch, i, n));
     const weightOf = spec.lossWeight ?? spec.batchSize;
@@ -269,7 +285,7 @@ export class ReplicaPool {
     const before = full ? Object.fromEntries(Object.entries(full).map(([k, t]) => [k, t.clone()])) : null;
     if (carried && spec.carried) spec.carried.set(carried.local);
     try {
-      return await this.shardedStep(spec, shards, w, W, stepSeed, carried);
+      return await this.shardedStep(spec, shards, w, W, stepSeed, carried, tPrep);
     } catch (e) {
       if (before && spec.carried) spec.carried.set(before);
       throw e;
@@ -282,7 +298,7 @@ export class ReplicaPool {
   }
 
   private async shardedStep<B>(
-    spec: TrainSpec<B>, shards: B[], w: number[], W: number, stepSeed: number, carried: { local: tf.NamedTensorMap; remote: (PlainStates | null)[] } | null,
+    spec: TrainSpec<B>, shards: B[], w: number[], W: number, stepSeed: number, carried: { local: tf.NamedTensorMap; remote: (PlainStates | null)[] } | null, tPrep: number,
   ): Promise<{ loss: number; grads: tf.NamedTensorMap; ms: number[] }> {
     const n = shards.length;
     const remote: Promise<{ loss: number; ms: number; states?: PlainStates }>[] = [];
@@ -311,18 +327,32 @@ export class ReplicaPool {
       value.dispose();
       tf.dispose(Object.values(grads));
     }
-    const localMs = performance.now() - t0;
+    const t1 = performance.now();
+    const localMs = t1 - t0;
     const results = await all;
+    const t2 = performance.now();
+    // The last worker's shard is added in the same pass that rounds the sum to float32 (one pass less over the
+    // weights; the same float64 sum, so the same bits).
+    const out = this.out;
+    let last = n - 1;
+    while (last > 0 && w[last] === 0) last--;
     for (let i = 1; i < n; i++) {
       if (w[i] === 0) continue;
       loss += (w[i] / W) * results[i - 1].loss;
-      addScaled(acc, 0, this.gradViews[i - 1], w[i] / W);
+      if (i < last) addScaled(acc, 0, this.gradViews[i - 1], w[i] / W);
     }
+    if (last > 0) addScaledInto(out, acc, this.gradViews[last - 1], w[last] / W);
+    else for (let j = 0; j < out.length; j++) out[j] = acc[j];
     if (carried && spec.carried) spec.carried.set(mergeCarried(spec.carried.get(), results.filter((_, k) => w[k + 1] > 0).map((r) => r.states ?? [])));
-    const out = this.out;
-    for (let j = 0; j < out.length; j++) out[j] = acc[j];
     const grads: tf.NamedTensorMap = {};
     this.vars.forEach((v, k) => (grads[v.name] = tensorFrom(out.subarray(this.offsets[k], this.offsets[k + 1]), v.shape)));
+    const p = parallelProfile;
+    p.steps++;
+    p.prepMs += t0 - tPrep;
+    p.localMs += localMs;
+    p.remoteMs += Math.max(0, ...results.map((r) => r.ms));
+    p.waitMs += t2 - t1;
+    p.combineMs += performance.now() - t2;
     return { loss, grads, ms: [localMs, ...results.map((r) => r.ms)] };
   }
 
