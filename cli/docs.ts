@@ -26,7 +26,7 @@ function table(options: TaskOption[], defaults: Record<string, unknown>): string
 
 function taskSection(t: Task): string[] {
   const defaults = t.defaults as unknown as Record<string, unknown>;
-  const common = COMMON_OPTIONS.filter((o) => o.key !== 'data' && o.key !== 'resume').map((o) => `\`--${flagOf(o).slice(2).split(' ')[0]}\` ${show(defaults[o.key])}`);
+  const common = COMMON_OPTIONS.filter((o) => o.key !== 'data' && o.key !== 'resume' && o.key !== 'initFrom').map((o) => `\`--${flagOf(o).slice(2).split(' ')[0]}\` ${show(defaults[o.key])}`);
   const out = [
     `#### \`--task ${t.name}\`: ${t.description}`,
     '',
