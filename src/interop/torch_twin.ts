@@ -56,7 +56,7 @@ export function pythonEnv(): NodeJS.ProcessEnv {
 export function torchUnavailable(python = pythonCommand()): string | null {
   const r = spawnSync(python, ['-c', 'import torch'], { env: pythonEnv(), encoding: 'utf8' });
   if (r.error) return `${python} cannot be started (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
-  if (r.status !== 0) return `${python} cannot import torch (apt install python3-torch, or pip install torch)`;
+  if (r.status !== 0) return `${python} cannot import torch (apt install python3-torch or pip install torch; RNNKIT_PYTHON=/path/to/python3 picks another interpreter)`;
   return null;
 }
 
