@@ -16,13 +16,14 @@
  * machine). Runs the built code (npm run build first). Asserts nothing.
  *
  *   node bench/task_charlm.js [--steps 20] [--task-defaults] [--shape '{"hidden":256}']
- *                             [--threads 1[,2]] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
+ *                             [--workers 1,2] [--threads 1,2] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
  */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Command } = require('commander');
 const { peerOptions, torchRows } = require('./torch_peer');
+const { timeTrainSteps, workersSummary } = require('./workers_rows');
 
 const dist = process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist');
 
@@ -33,15 +34,15 @@ async function main() {
     .option('--task-defaults', "the task's default shape instead of the reference LSTM(128)")
     .option('--shape <json>', 'shape overrides, e.g. {"hidden":256,"layers":2,"batchSize":32}', '{}')
     .option('--vocab <n>', 'symbols', (v) => Number(v), 65)
-    .option('--data <file>', 'text for the ids (default: the bundled names)'), { threads: '1', threadsHelp: 'PyTorch thread counts (2 threads crawl on a shared machine)' })
+    .option('--data <file>', 'text for the ids (default: the bundled names)')
+    .option('--workers <list>', 'data-parallel worker counts of the tfjs rows (tracks split over them, carried states through the workers)', '1,2'), { threads: '1,2', threadsHelp: 'PyTorch thread counts (2 threads only help when a core is free)' })
     .parse()
     .opts();
   const tf = require('@tensorflow/tfjs');
   const { selectBackend } = require(path.join(dist, 'src/backend'));
   const { CHARLM_DEFAULTS } = require(path.join(dist, 'tasks/charlm/config'));
   const { buildLmModel } = require(path.join(dist, 'tasks/charlm/model'));
-  const { chunkLoss } = require(path.join(dist, 'tasks/charlm/loss'));
-  const { lossAndGrads } = require(path.join(dist, 'src/train'));
+  const { lmLoss, charlmParallel } = require(path.join(dist, 'tasks/charlm/replica'));
   const backend = await selectBackend(o.backend);
 
   const reference = { layers: 1, hidden: 128, embeddingDim: 64, batchSize: 64, bptt: 100, cell: 'lstm', dropout: 0 };
@@ -63,24 +64,7 @@ async function main() {
   };
 
   const net = buildLmModel(shape, V);
-  const vars = net.model.trainableWeights.map((w) => w.read());
-  const opt = tf.train.adam(2e-3);
   let states = net.zeroStates(B);
-  const step = (s) => {
-    const { x, y } = chunk(s);
-    let next = null;
-    const { value, grads } = lossAndGrads(() => {
-      const r = chunkLoss(net, x, y, B, T, states, true); // the task's own training loss
-      next = r.states.map((t) => tf.keep(t.clone()));
-      return r.loss;
-    }, vars);
-    opt.applyGradients(grads);
-    tf.dispose(Object.values(grads));
-    value.dataSync();
-    value.dispose();
-    tf.dispose(states);
-    states = next;
-  };
   const infer = (s) => {
     const { x } = chunk(s);
     const r = tf.tidy(() => net.forward(tf.tensor2d(x, [B, T], 'int32'), states, false));
@@ -98,16 +82,33 @@ async function main() {
     return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6 };
   };
   const chars = o.steps * B * T;
-  const tr = time(step);
   const inf = time(infer);
-  const rows = [{
-    impl: `tfjs ${backend}`, threads: 1,
-    trainCharsPerSec: chars / tr.seconds, trainCharsPerCpuSec: chars / tr.cpuSeconds,
-    inferCharsPerSec: chars / inf.seconds, trainMsPerStep: (1000 * tr.seconds) / o.steps,
-  }];
   tf.dispose(states);
   net.dispose();
-  opt.dispose();
+  // Training: the task's own loss with carried states (tasks/charlm/replica.ts lmLoss) over B tracks of
+  // the text, chunk after chunk; with n workers the tracks split over them as rnn-train --workers n splits them.
+  const n = o.warmup + o.steps;
+  const trackLength = n * T;
+  const stream = new Int32Array(B * trackLength + 1);
+  for (let i = 0; i < stream.length; i++) stream[i] = ids[i % ids.length];
+  const batches = Array.from({ length: n }, (_, s) => ({ offset: 0, trackLength, B, t0: s * T, T, reset: s === 0 }));
+  const rows = [];
+  for (const workers of o.workers.split(',').map(Number)) {
+    const lm = buildLmModel(shape, V);
+    const config = { ...shape, carryStates: true };
+    const { loss, carried } = lmLoss(lm, stream, true);
+    const tr = await timeTrainSteps({
+      dist, tf, workers, model: lm.model, loss, carried, batches, warmup: o.warmup, lr: 2e-3,
+      parallel: charlmParallel({ config, vocabSize: V, stream }), batchSize: (b) => b.B,
+    });
+    carried.dispose();
+    lm.dispose();
+    rows.push({
+      impl: `tfjs ${backend}`, threads: 1, workers,
+      trainCharsPerSec: chars / tr.seconds, trainCharsPerCpuSec: chars / tr.cpuSeconds,
+      ...(workers === 1 ? { inferCharsPerSec: chars / inf.seconds } : {}), trainMsPerStep: (1000 * tr.seconds) / o.steps,
+    });
+  }
 
   let meta = null;
   if (o.torch) {
@@ -133,9 +134,11 @@ async function main() {
   const base = rows[0].trainCharsPerSec;
   const baseCpu = rows[0].trainCharsPerCpuSec;
   for (const r of rows) {
-    if (r.skip) console.log(`${r.impl.padEnd(14)}  skipped: ${r.skip}`);
-    else console.log(`${r.impl.padEnd(14)}  ${r.trainCharsPerSec.toFixed(0).padStart(13)}  ${(r.trainCharsPerSec / base).toFixed(2).padStart(5)}  ${r.trainCharsPerCpuSec.toFixed(0).padStart(17)}  ${(r.trainCharsPerCpuSec / baseCpu).toFixed(2).padStart(5)}  ${r.inferCharsPerSec.toFixed(0).padStart(13)}  ${r.trainMsPerStep.toFixed(1).padStart(13)}`);
+    const name = r.workers > 1 ? `${r.impl} ${r.workers}w` : r.impl;
+    if (r.skip) console.log(`${name.padEnd(14)}  skipped: ${r.skip}`);
+    else console.log(`${name.padEnd(14)}  ${r.trainCharsPerSec.toFixed(0).padStart(13)}  ${(r.trainCharsPerSec / base).toFixed(2).padStart(5)}  ${r.trainCharsPerCpuSec.toFixed(0).padStart(17)}  ${(r.trainCharsPerCpuSec / baseCpu).toFixed(2).padStart(5)}  ${(r.inferCharsPerSec === undefined ? '—' : r.inferCharsPerSec.toFixed(0)).padStart(13)}  ${r.trainMsPerStep.toFixed(1).padStart(13)}`);
   }
+  workersSummary(rows, 'trainCharsPerSec', 'chars/s').forEach((l) => console.log(l));
 }
 
 main().catch((e) => {

@@ -14,13 +14,14 @@
  * build first). Benchmarks assert nothing about time.
  *
  *   node bench/task_pos.js [--batches 40] [--batch-size 32] [--data FILE|DIR] [--shape '{"hidden":100}']
- *                          [--threads 1,2] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
+ *                          [--workers 1,2] [--threads 1,2] [--no-torch] [--python /usr/bin/python3] [--json] [--backend wasm]
  */
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
 const { Command } = require('commander');
 const { peerOptions, torchRows } = require('./torch_peer');
+const { timeTrainSteps, workersSummary } = require('./workers_rows');
 
 const dist = process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist');
 
@@ -30,7 +31,8 @@ async function main() {
     .option('--batch-size <n>', 'sentences per batch', (v) => Number(v), 32)
     .option('--data <path>', 'tagged data (default: the bundled data/pos/train.tsv)')
     .option('--shape <json>', 'model shape overrides, e.g. {"hidden":100}', '{}')
-    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3))
+    .option('--warmup <n>', 'warm-up batches', (v) => Number(v), 3)
+    .option('--workers <list>', 'data-parallel worker counts of the tfjs rows', '1,2'))
     .parse()
     .opts();
   const tf = require('@tensorflow/tfjs');
@@ -39,6 +41,7 @@ async function main() {
   const { taggedBatches, batchInputs, wordChars, wordKey, splitLong } = require(path.join(dist, 'tasks/pos/encode'));
   const { buildTagger } = require(path.join(dist, 'tasks/pos/model'));
   const { tagLoss } = require(path.join(dist, 'tasks/pos/loss'));
+  const { posReplica, posShard, posLossWeight } = require(path.join(dist, 'tasks/pos/replica'));
   const { POS_DEFAULTS } = require(path.join(dist, 'tasks/pos/config'));
   const { Vocabulary } = require(path.join(dist, 'src/data/vocabulary'));
   const backend = await selectBackend(o.backend);
@@ -59,18 +62,6 @@ async function main() {
   const distinct = timedBatches.reduce((a, b) => a + b.charIds.length - 1, 0);
 
   const model = buildTagger(shape, sizes);
-  const vars = model.trainableWeights.map((w) => w.read());
-  const opt = tf.train.adam(1e-3);
-  const lossOf = (b) => tagLoss(model, true, sizes.tags)(b, true); // the task's own training loss
-  const step = (b) => {
-    const loss = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => lossOf(b), vars);
-      opt.applyGradients(grads);
-      return value;
-    });
-    loss.dataSync();
-    loss.dispose();
-  };
   const infer = (b) => {
     const y = tf.tidy(() => tf.argMax(model.apply(batchInputs(b, true), { training: false }), -1));
     y.dataSync();
@@ -84,22 +75,30 @@ async function main() {
     const c = process.cpuUsage(c0);
     return { seconds: Number(process.hrtime.bigint() - t0) / 1e9, cpuSeconds: (c.user + c.system) / 1e6 };
   };
-  const tr = time(step);
   const inf = time(infer);
-  const rows = [
-    {
+  model.dispose();
+  const rows = [];
+  // training: the engine's step (sharded over the workers as rnn-train --workers n shards it) + Adam
+  const replicaShape = JSON.parse(JSON.stringify(shape));
+  for (const workers of o.workers.split(',').map(Number)) {
+    const m = buildTagger(shape, sizes);
+    const tr = await timeTrainSteps({
+      dist, tf, workers, model: m, loss: tagLoss(m, true, sizes.tags), batches, warmup: o.warmup,
+      parallel: { replica: posReplica({ shape: replicaShape, sizes, withChars: true }), shard: posShard, lossWeight: posLossWeight },
+      batchSize: (b) => b.lengths.length,
+    });
+    m.dispose();
+    rows.push({
       impl: `tfjs ${backend}`,
       threads: 1,
+      workers,
       tokens,
       trainTokensPerSec: tokens / tr.seconds,
       trainTokensPerCpuSec: tokens / tr.cpuSeconds,
-      inferTokensPerSec: tokens / inf.seconds,
+      ...(workers === 1 ? { inferTokensPerSec: tokens / inf.seconds, inferMsPerBatch: (1000 * inf.seconds) / timedBatches.length } : {}),
       trainMsPerBatch: (1000 * tr.seconds) / timedBatches.length,
-      inferMsPerBatch: (1000 * inf.seconds) / timedBatches.length,
-    },
-  ];
-  model.dispose();
-  opt.dispose();
+    });
+  }
 
   let meta = null;
   if (o.torch) {
@@ -135,10 +134,13 @@ async function main() {
   const base = rows[0].trainTokensPerSec;
   console.log('impl            train tok/s  ×tfjs  train tok/CPU-s  ×tfjs  infer tok/s  train ms/batch  infer ms/batch');
   const baseCpu = rows[0].trainTokensPerCpuSec;
+  const opt = (v, d) => (v === undefined ? '—' : v.toFixed(d));
   for (const r of rows) {
-    if (r.skip) console.log(`${r.impl.padEnd(14)}  skipped: ${r.skip}`);
-    else console.log(`${r.impl.padEnd(14)}  ${r.trainTokensPerSec.toFixed(0).padStart(11)}  ${(r.trainTokensPerSec / base).toFixed(2).padStart(5)}  ${r.trainTokensPerCpuSec.toFixed(0).padStart(15)}  ${(r.trainTokensPerCpuSec / baseCpu).toFixed(2).padStart(5)}  ${r.inferTokensPerSec.toFixed(0).padStart(11)}  ${r.trainMsPerBatch.toFixed(1).padStart(14)}  ${r.inferMsPerBatch.toFixed(1).padStart(14)}`);
+    const name = r.workers > 1 ? `${r.impl} ${r.workers}w` : r.impl;
+    if (r.skip) console.log(`${name.padEnd(14)}  skipped: ${r.skip}`);
+    else console.log(`${name.padEnd(14)}  ${r.trainTokensPerSec.toFixed(0).padStart(11)}  ${(r.trainTokensPerSec / base).toFixed(2).padStart(5)}  ${r.trainTokensPerCpuSec.toFixed(0).padStart(15)}  ${(r.trainTokensPerCpuSec / baseCpu).toFixed(2).padStart(5)}  ${opt(r.inferTokensPerSec, 0).padStart(11)}  ${r.trainMsPerBatch.toFixed(1).padStart(14)}  ${opt(r.inferMsPerBatch, 1).padStart(14)}`);
   }
+  workersSummary(rows, 'trainTokensPerSec', 'tok/s').forEach((l) => console.log(l));
 }
 
 main().catch((e) => {
