@@ -18,6 +18,7 @@ export { CaptionModel, captionScores, attentionText, attentionSpec } from './pre
 export { generateScenes, glyph } from './mnist_scenes';
 export { loadCaptionData, readFlickrCaptions, readCocoCaptions, tokenize } from './data';
 export { readImage, writeGrayPng, writeGrayJpeg } from './images';
+export { exportCaptioner, readCaptionerOutput } from './onnx';
 export { trainCaption } from './train';
 
 const OPTIONS: TaskOption[] = [
@@ -95,4 +96,5 @@ export const task = defineTask<CaptionOwnConfig, CaptionModel>({
   predictOptions: PREDICT_OPTIONS,
   predictHelp: 'Input: PNG or JPEG files as arguments (or their paths on stdin). Output: one caption per line (file<TAB>caption for several), or with --json {"image","caption","logProb"} per line.',
   predict: (model, io, options) => predictCaption(model, io, options),
+  onnxGraph: 'greedy captioning in one graph (image -> caption tokens, lengths, log-probabilities; the CNN encoder, then an ONNX Loop of decoder steps)',
 });

@@ -4,8 +4,10 @@
  * (BLEU-1…4 with all captions as references, exact match), the attention maps
  * (terminal shades over the grid, a Vega-Lite spec), and rnn-predict's IO.
  */
+import * as tf from '@tensorflow/tfjs';
 import { UserError } from '../../src/errors';
 import { loadModel } from '../../src/io/fs_handler';
+import { runOnnx } from '../../src/onnx/onnxruntime';
 import { corpusBleu } from '../../src/metrics/bleu';
 import type { PredictIO } from '../../src/task';
 import { readTaskArtifacts } from '../../src/task_artifacts';
@@ -14,7 +16,9 @@ import type { CaptionConfig } from './config';
 import { tokenize, WordVocabulary } from './data';
 import { beamSearch, Decoded, greedyDecode } from './decode';
 import { readImage } from './images';
+import { generateScenes } from './mnist_scenes';
 import { Captioner } from './model';
+import { exportCaptioner, readCaptionerOutput } from './onnx';
 
 /** What a checkpoint carries besides the weights. */
 export interface CaptionArtifacts {
@@ -73,6 +77,37 @@ export class CaptionModel {
       const words = d.tokens.map((id) => this.vocab.tokens[id]);
       return { caption: words.join(' '), words, logProb: d.logProb, attention: d.attention };
     });
+  }
+
+  /** The captioner as one ONNX graph: images → greedy caption tokens, lengths, log-probabilities (tasks/caption/onnx.ts). */
+  exportOnnx(metadata: Record<string, string> = {}): Uint8Array {
+    return exportCaptioner(this.captioner, { maxLen: this.config.maxLen, metadata });
+  }
+
+  /**
+   * Runs the exported graph in onnxruntime on sample images (generated digit
+   * scenes at the model's size) and compares it with greedy decoding on tfjs: the
+   * line rnn-export --verify prints; throws when they differ.
+   */
+  async verifyOnnx(bytes: Uint8Array): Promise<string> {
+    const S = this.captioner.config.imageSize;
+    const C = this.captioner.config.channels;
+    const scenes = generateScenes({ count: 4, seed: 11, size: S });
+    const images = new Float32Array(scenes.length * S * S * C);
+    scenes.forEach((sc, i) => sc.pixels.forEach((v, p) => images.fill(v, (i * S * S + p) * C, (i * S * S + p + 1) * C)));
+    const want = greedyDecode(this.captioner, images, scenes.length, this.config.maxLen);
+    const x = tf.tensor4d(images, [scenes.length, S, S, C]);
+    const got = await runOnnx(bytes, { image: x });
+    const out = readCaptionerOutput(got);
+    tf.dispose([x, ...Object.values(got)]);
+    let worst = 0;
+    want.forEach((w, i) => {
+      const t = out[i].tokens;
+      if (t.join(' ') !== w.tokens.join(' ')) throw new UserError(`onnxruntime's greedy caption of sample image ${i + 1} (${t.join(' ')}) differs from tfjs's (${w.tokens.join(' ')})`);
+      worst = Math.max(worst, Math.abs(out[i].logProb - w.logProb));
+    });
+    if (!(worst <= 1e-4)) throw new UserError(`onnxruntime's log-probabilities differ from tfjs's by ${worst}`);
+    return `verified in onnxruntime-node: greedy captions of ${scenes.length} sample images identical to tfjs, max |Δ log-prob| = ${worst.toExponential(2)}`;
   }
 
   /** Reads image files (PNG/JPEG) as model input. */
