@@ -353,8 +353,12 @@ function chooseWorkers<B>(
     note?.(`workers ${resumed} (auto on resume: the checkpoint's count, so the rounding continues; --workers n to change it)`);
     return resumed;
   }
+  if (spec.autoWorkersCap === 1) {
+    note?.(`workers 1 (auto: the steps of ${task} are too short for a second thread to pay; --workers 2 runs it anyway)`);
+    return 1;
+  }
   const cores = availableParallelism();
-  const n = autoWorkers(stepsLeft, rows);
+  const n = Math.min(autoWorkers(stepsLeft, rows), spec.autoWorkersCap ?? Infinity);
   const why = stepsLeft < AUTO_WORKERS_MIN_STEPS ? `a ${stepsLeft}-step run does not repay starting threads` : `${cores} cores${cores > AUTO_WORKERS_CAP ? `, at most ${AUTO_WORKERS_CAP}` : ''}`;
   note?.(`workers ${n} (auto: ${why}; --workers 1 gives the same run on every machine)`);
   return n;

@@ -67,6 +67,13 @@ export interface TrainSpec<B> {
    * averaged over tokens should return the shard's token count.
    */
   lossWeight?: (batch: B) => number;
+  /**
+   * Data-parallel training: the most threads `workers: 'auto'` picks for this
+   * spec (default: no limit beyond the engine's cap). 1 for a model whose steps
+   * are too small for a second thread to pay (bench/workers.js shows it: the
+   * exchange costs more than the shard saves); an explicit count still runs.
+   */
+  autoWorkersCap?: number;
 }
 
 /**
@@ -74,7 +81,7 @@ export interface TrainSpec<B> {
  * into the TrainSpec (`...translateParallel(args)`): any task, built in or plugged
  * in, gets workers by providing these three (docs/workers.md, "The contract").
  */
-export type DataParallel<B> = Required<Pick<TrainSpec<B>, 'replica' | 'shard'>> & Pick<TrainSpec<B>, 'lossWeight'>;
+export type DataParallel<B> = Required<Pick<TrainSpec<B>, 'replica' | 'shard'>> & Pick<TrainSpec<B>, 'lossWeight' | 'autoWorkersCap'>;
 
 /** Where a worker thread finds a task's replica builder: `require(module)[exportName](args)`. */
 export interface ReplicaSource {

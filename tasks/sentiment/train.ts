@@ -74,6 +74,7 @@ export async function trainSentiment(overrides: Partial<SentimentConfig> = {}, h
       // data-parallel workers (--workers n): each builds this model and takes a shard of every batch
       replica: sentimentReplica({ config, vocabSize: vocab.size, numLabels: labels.length }),
       shard: (b, i, n) => shardRows(b, i, n, b.labels.length),
+      autoWorkersCap: 1, // ~30-60 ms steps: 2 workers ran 0.82× of 1 on the quiet machine (bench/workers.js), so auto stays on 1
       batches: (epoch, seed) => withWordDropout(bucketedBatches(tr.seqs, tr.ys, config.batchSize, { seed: seed * 1000 + epoch, maxLen: config.maxLen }), config.wordDropout, seed * 1000 + epoch),
       batchSize: (b) => b.labels.length,
       evaluate: () => {

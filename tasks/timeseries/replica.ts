@@ -50,4 +50,6 @@ export function buildReplica(args: TimeseriesReplicaArgs): Replica<WindowIndexBa
 export const timeseriesParallel = (args: TimeseriesReplicaArgs): DataParallel<WindowIndexBatch> => ({
   replica: { module: __filename, args },
   shard: (b, i, n) => shardRows(b, i, n, b.index.length),
+  // steps of a few ms: a second worker made them slower (bench/workers.js --tasks timeseries: 0.60×), so auto stays on 1
+  autoWorkersCap: 1,
 });

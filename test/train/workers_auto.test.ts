@@ -43,6 +43,13 @@ test("'auto' falls back to 1 thread with a note: a spec without a replica, a sho
   expect(notes[0]).toMatch(/^workers 1 \(auto: a 6-step run does not repay starting threads;/);
   expect(logs[0]).toMatchObject({ type: 'start', workers: 1 });
   [plain, short].forEach((s) => s.model.dispose());
+  // a spec whose steps are too short for workers (TrainSpec.autoWorkersCap 1): auto stays on 1 for a long run too
+  notes.length = 0;
+  const small = { ...parallelProblem(), autoWorkersCap: 1 };
+  const r3 = await train(small, { ...long, epochs: 1, onNote: (m) => notes.push(m) });
+  expect(r3.workers).toBe(1);
+  expect(notes).toEqual(["workers 1 (auto: the steps of task 'parallel-test' are too short for a second thread to pay; --workers 2 runs it anyway)"]);
+  small.model.dispose();
 });
 
 test("'auto' on a long run uses the cores, records the count, and a resumed 'auto' run keeps it (bitwise equal)", async () => {
