@@ -90,12 +90,10 @@ export interface AttentionDecoderResult {
 /** Score of masked positions: exp() of it is exactly 0 in float32. */
 const MASKED = -1e9;
 
-type Raw = { run(name: string, inputs: Record<string, TI>, attrs?: Record<string, unknown>): TI };
-/** Backend kernels Ops has no method for (Softmax, Sum, Tanh); Ops.run is private only to TypeScript. */
-const raw = (ops: Ops): Raw => ops as unknown as Raw;
-const tanh = (ops: Ops, x: TI): TI => raw(ops).run('Tanh', { x });
-const softmax = (ops: Ops, x: TI): TI => raw(ops).run('Softmax', { logits: x }, { dim: x.shape.length - 1 });
-const sumAxis = (ops: Ops, x: TI, axis: number, keepDims: boolean): TI => raw(ops).run('Sum', { x }, { axis: [axis], keepDims });
+/** Backend kernels Ops has no method for (Softmax, Sum, Tanh), through Ops.run. */
+const tanh = (ops: Ops, x: TI): TI => ops.run('Tanh', { x });
+const softmax = (ops: Ops, x: TI): TI => ops.run('Softmax', { logits: x }, { dim: x.shape.length - 1 });
+const sumAxis = (ops: Ops, x: TI, axis: number, keepDims: boolean): TI => ops.run('Sum', { x }, { axis: [axis], keepDims });
 
 /** 1 − x² (the derivative of tanh from its value). */
 function oneMinusSquare(ops: Ops, x: TI): TI {

@@ -48,7 +48,7 @@ export interface ConvLSTMWeights {
 type Run = (name: string, inputs: Record<string, TI>, attrs?: Record<string, unknown>) => TI;
 /** Ops' kernel dispatcher (direct call on wasm / cpu, engine elsewhere), for the conv and clip kernels it has no method for. */
 const kernelRunner = (ops: Ops): Run => {
-  const r = (ops as unknown as { run: Run }).run;
+  const r = ops.run;
   return r.bind(ops);
 };
 

@@ -126,7 +126,13 @@ export class Ops {
 
   // ---------------------------------------------------------------- kernels
 
-  private run(name: string, inputs: Record<string, TI>, attrs: Record<string, unknown> = {}): TI {
+  /**
+   * Runs backend kernel `name` (tfjs' kernel names and attributes, e.g. 'Tanh' { x },
+   * 'Softmax' { logits } { dim }, 'Conv2D') for kernels Ops has no method for: a direct
+   * call of the registered kernel on wasm / cpu, through the engine elsewhere. The
+   * output is tracked (freed by free / dispose) like every other Ops result.
+   */
+  run(name: string, inputs: Record<string, TI>, attrs: Record<string, unknown> = {}): TI {
     if (!this.direct) return this.track(this.engine.runKernel(name, inputs, attrs) as tf.Tensor);
     let k = this.kernels.get(name);
     if (!k) {
