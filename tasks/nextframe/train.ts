@@ -76,9 +76,10 @@ export async function trainNextframe(overrides: Partial<NextframeTaskConfig> = {
     `model: encoder-forecaster of ConvLSTMs ${config.filters.join('-')} filters, ${config.kernelSize}×${config.kernelSize} kernels, on ${patch}×${patch} patches ` +
       `(${splits.shape.height}×${splits.shape.width}×${splits.shape.channels} → ${grid.height}×${grid.width}×${grid.channels})`,
   );
-  const model = buildNextframeModel(modelShape(config, grid));
-  const artifacts: NextframeArtifacts = { task: 'nextframe', frame: splits.shape, patch, inputFrames: config.inputFrames, outputFrames: config.outputFrames, source: splits.source, seed: config.seed, config };
   const mean = meanFrame(splits.train, layout);
+  const meanIntensity = mean.reduce((a, v) => a + v, 0) / Math.max(1, mean.length);
+  const model = buildNextframeModel(modelShape(config, grid, meanIntensity));
+  const artifacts: NextframeArtifacts = { task: 'nextframe', frame: splits.shape, patch, inputFrames: config.inputFrames, outputFrames: config.outputFrames, source: splits.source, seed: config.seed, config };
   const evalBatch = Math.max(config.batchSize, 16);
 
   let stepSeconds = 0;
