@@ -24,7 +24,7 @@ const tf = require('@tensorflow/tfjs');
 require('@tensorflow/tfjs-backend-wasm');
 
 const dist = path.resolve(process.env.RNNKIT_DIST || path.join(__dirname, '..', 'dist'));
-const { convLstm2d } = require(path.join(dist, 'layers/index.js'));
+const { convLstm2d } = require.main === module ? require(path.join(dist, 'layers/index.js')) : {};
 
 const args = process.argv.slice(2);
 const flag = (name) => args.includes(`--${name}`);
@@ -131,7 +131,71 @@ async function main() {
   }
 }
 
-main().catch((e) => {
-  console.error(e.message);
-  process.exit(1);
-});
+/**
+ * The `npm run bench` row (bench/run.js --cells convlstm): this script in a child
+ * process (--json) and its PyTorch twin (bench/torch_convlstm.py, 1 thread), as one
+ * list of rows { impl, msPerStep, cpuMsPerStep, heapMB, rssMB } plus notes.
+ */
+function runConvLstmBench(o, log) {
+  const { spawnSync } = require('child_process');
+  const rows = [];
+  const notes = [];
+  log(`  convlstm: fused vs tf.layers.convLstm2d (${o.backend}) ...`);
+  const r = spawnSync(process.execPath, [__filename, '--backend', o.backend === 'auto' ? 'wasm' : o.backend, '--rounds', String(o.convlstmRounds ?? 3), '--json'], { encoding: 'utf8', maxBuffer: 16 << 20 });
+  let shape = null;
+  try {
+    const out = JSON.parse(r.stdout);
+    shape = out.shape;
+    for (const x of out.rows) rows.push({ impl: x.impl, msPerStep: x.msPerStep, cpuMsPerStep: x.cpuMsPerStep, heapMB: x.heapAfter / 2 ** 20, rssMB: x.maxRssKB / 1024, error: x.error });
+  } catch {
+    notes.push(`convlstm rows failed: ${(r.stderr || String(r.error)).trim().split('\n')[0]}`);
+  }
+  if (o.torch !== false && (!o.impls || o.impls.includes('pytorch'))) {
+    log(`  convlstm: PyTorch twin (${o.python}) ...`);
+    const env = { ...process.env };
+    delete env.OPENBLAS_CORETYPE;
+    delete env.OPENBLAS_L2_SIZE;
+    const t = spawnSync(o.python, [path.join(__dirname, 'torch_convlstm.py'), '--threads', '1', '--rounds', String(o.convlstmRounds ?? 3), '--json'], { encoding: 'utf8', env });
+    try {
+      const x = JSON.parse(t.stdout.trim().split('\n').pop());
+      rows.push({ impl: x.impl, msPerStep: x.msPerStep, cpuMsPerStep: x.cpuMsPerStep, heapMB: NaN, rssMB: x.maxRssMB });
+    } catch {
+      notes.push(`convlstm PyTorch row skipped: ${(t.stderr || String(t.error)).trim().split('\n').pop()}`);
+    }
+  }
+  return { shape, rows, notes };
+}
+
+/** The convlstm rows as a table (CPU ms ratios against the fused row). */
+function formatConvLstm({ shape, rows }) {
+  if (!rows.length) return '';
+  const s = shape || { B: 8, T: 10, S: 16, C: 16, F: 64, K: 3 };
+  const fused = rows.find((r) => r.impl === 'rnnkit fused');
+  const mb = (v) => (Number.isFinite(v) ? `${v.toFixed(0)} MB` : '-');
+  const lines = [
+    `ConvLSTM training step, B ${s.B}, T ${s.T}, ${s.S}×${s.S}×${s.C} → ${s.F} filters ${s.K}×${s.K} 'same' (medians; ×fused = CPU ms ÷ fused's)`,
+    ['implementation'.padEnd(32), 'ms/step'.padStart(9), 'CPU ms'.padStart(8), '×fused'.padStart(7), 'wasm heap'.padStart(10), 'peak RSS'.padStart(9)].join('  '),
+  ];
+  for (const r of rows) {
+    lines.push(
+      [
+        r.impl.padEnd(32),
+        r.msPerStep.toFixed(0).padStart(9),
+        r.cpuMsPerStep.toFixed(0).padStart(8),
+        (fused ? `${(r.cpuMsPerStep / fused.cpuMsPerStep).toFixed(2)}×` : '-').padStart(7),
+        (r.error ? 'error' : mb(r.heapMB)).padStart(10),
+        mb(r.rssMB).padStart(9),
+      ].join('  '),
+    );
+  }
+  return lines.join('\n');
+}
+
+module.exports = { runConvLstmBench, formatConvLstm };
+
+if (require.main === module) {
+  main().catch((e) => {
+    console.error(e.message);
+    process.exit(1);
+  });
+}

@@ -43,7 +43,7 @@ function makeProgram() {
     .option('--json', 'print one JSON object per measurement per line (no table)', false)
     .option('--save <file>', 'also write the JSON records to a file (for bench/compare.js)')
     .option('--quick', 'only the small LSTM configuration (under a minute)', false)
-    .option('--cells <list>', `cells to run (${Object.keys(CELLS).join(',')})`, parseList(Object.keys(CELLS), 'cell'))
+    .option('--cells <list>', `cells to run (${[...Object.keys(CELLS), 'convlstm'].join(',')}; convlstm = bench/convlstm.js + bench/torch_convlstm.py)`, parseList([...Object.keys(CELLS), 'convlstm'], 'cell'))
     .option('--configs <list>', `configurations to run (${Object.keys(CONFIGS).join(',')})`, parseList(Object.keys(CONFIGS), 'config'))
     .option('--impls <list>', `implementations to run (${IMPLS.join(',')})`, parseList(IMPLS, 'implementation'))
     .option('--dims <B,T,D,H>', 'one custom shape instead of the named configurations', (v) => {
@@ -401,9 +401,21 @@ async function main(argv = process.argv) {
     o.configs = o.configs ?? ['small'];
     if (program.getOptionValueSource('budget') === 'default') o.budget = 1;
   }
-  const cases = makeCases({ cells: o.cells, configs: o.configs, dims: o.dims });
+  // The ConvLSTM row (bench/convlstm.js): its own shape and table; in a full run and with --cells convlstm.
+  const withConvLstm = o.cells ? o.cells.includes('convlstm') : !o.quick && !o.dims && !o.configs;
+  if (o.cells) o.cells = o.cells.filter((c) => c !== 'convlstm');
+  const onlyConvLstm = withConvLstm && o.cells && o.cells.length === 0;
+  const cases = onlyConvLstm ? [] : makeCases({ cells: o.cells, configs: o.configs, dims: o.dims });
   const impls = o.impls ?? IMPLS;
   const log = (s) => process.stderr.write(s + '\n'); // progress on stderr: stdout stays a table or JSON lines
+  const convLstm = () => {
+    const c = require('./convlstm').runConvLstmBench(o, log);
+    if (o.json) for (const r of c.rows) process.stdout.write(JSON.stringify({ cell: 'convlstm', ...c.shape, ...r }) + '\n');
+    else console.log('\n' + require('./convlstm').formatConvLstm(c));
+    for (const n of c.notes) console.log(`\nnote: ${n}`);
+    return c.rows.map((r) => ({ cell: 'convlstm', ...r }));
+  };
+  if (onlyConvLstm) return convLstm();
 
   const tf = require('@tensorflow/tfjs');
   const R = loadProject();
@@ -440,6 +452,7 @@ async function main(argv = process.argv) {
   if (o.json) {
     for (const r of records) process.stdout.write(JSON.stringify(r) + '\n');
     for (const n of notes) log(`note: ${n}`);
+    if (withConvLstm) records.push(...convLstm());
     return records;
   }
   const torchInfo = torchMeta ? ` · PyTorch ${torchMeta.torch} (CPU${torchMeta.openblas ? ', OpenBLAS threads = torch threads' : ''})` : '';
@@ -471,6 +484,7 @@ async function main(argv = process.argv) {
   const leaks = records.filter((r) => r.leakedTensors);
   for (const r of leaks) notes.push(`${r.cell} ${r.config} ${r.impl}: a training step leaked ${r.leakedTensors} tensor(s)`);
   for (const n of notes) console.log(`\nnote: ${n}`);
+  if (withConvLstm) records.push(...convLstm());
   return records;
 }
 
