@@ -17,7 +17,7 @@ import { LONG_DEPENDENCY_DEFAULTS, runLongDependency, type CellFlow, type LongDe
 import { UserError } from '../src/errors';
 import { writeFileAtomic } from '../src/io/fs_handler';
 import { vegaLiteToSvg } from '../src/report/svg';
-import { EXIT, parseArgs, useBackend } from './run';
+import { EXIT, parseArgs, printError, useBackend } from './run';
 import { checkOutput } from './preflight';
 import { makeDirs } from '../src/io/output_paths';
 
@@ -154,10 +154,11 @@ const USAGE = 'usage: rnn-diagnose gradients [--length T] [--cells rnn,lstm,gru]
 export async function main(argv: string[]): Promise<number> {
   const [what, ...rest] = argv;
   if (what === 'gradients') return gradients(rest);
-  if (what === undefined || what === '--help' || what === '-h' || what === 'help') {
+  if (what === '--help' || what === '-h' || what === 'help') {
     process.stdout.write(`rnn-diagnose: pictures of what happens inside the recurrent layers.\n${USAGE}`);
-    return what === undefined ? EXIT.usage : EXIT.ok;
+    return EXIT.ok;
   }
-  process.stderr.write(`rnn-diagnose: error: unknown diagnostic '${what}' (known: gradients)\n${USAGE}`);
+  // one line on stderr, like every usage error (the usage itself is behind --help)
+  printError('rnn-diagnose', what === undefined ? 'which diagnostic? (known: gradients; see rnn-diagnose --help)' : `unknown diagnostic '${what}' (known: gradients; see rnn-diagnose --help)`);
   return EXIT.usage;
 }

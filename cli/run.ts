@@ -25,7 +25,7 @@ const DONE_CODES = new Set(['commander.helpDisplayed', 'commander.help', 'comman
 export function parseArgs(prog: Command, argv: string[]): number | null {
   let root: Command = prog;
   while (root.parent) root = root.parent;
-  const name = root.name();
+  const name = root.name().split(' ')[0]; // 'rnn-diagnose gradients' → rnn-diagnose
   // commander writes "error: unknown option ..."; give it the program's prefix like every other error
   prog.configureOutput({
     outputError: (str, write) => {

@@ -13,6 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import * as zlib from 'zlib';
 import { tokenize } from '../../src/data/tokenizer';
+import { firstInvalidUtf8 } from '../../src/data/text_file';
 import { UserError } from '../../src/errors';
 import type { Tokenization } from './config';
 
@@ -93,6 +94,15 @@ export function countCorpus(file: string, mode: Tokenization): CorpusCount {
     }
     push(-1);
   };
+  // One line's bytes as strict UTF-8 (the shared text reader's rule, src/data/text_file.ts): an invalid byte is FILE:LINE, a BOM is dropped.
+  const utf8Line = (b: Buffer): string => {
+    const bad = firstInvalidUtf8(b);
+    if (bad >= 0) {
+      throw new UserError(`${file}:${lines + 1}: not valid UTF-8 text (byte 0x${b[bad].toString(16).padStart(2, '0')} at column ${bad + 1}); convert it to UTF-8, e.g. iconv -f latin1 -t utf-8`);
+    }
+    const s = b.toString('utf8');
+    return lines === 0 && s.charCodeAt(0) === 0xfeff ? s.slice(1) : s;
+  };
   // Decoded bytes arrive in chunks; lines are cut at '\n' bytes (UTF-8 safe).
   let carry: Buffer = Buffer.alloc(0);
   let offset = 0;
@@ -108,7 +118,7 @@ export function countCorpus(file: string, mode: Tokenization): CorpusCount {
     const buf = carry.length ? Buffer.concat([carry, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(0x0a, start); nl >= 0; nl = buf.indexOf(0x0a, start)) {
-      doLine(buf.toString('utf8', start, nl));
+      doLine(utf8Line(buf.subarray(start, nl)));
       start = nl + 1;
     }
     carry = Buffer.from(buf.subarray(start));
@@ -140,7 +150,7 @@ export function countCorpus(file: string, mode: Tokenization): CorpusCount {
         onBytes(raw.subarray(0, n));
       }
     }
-    if (carry.length) doLine(carry.toString('utf8'));
+    if (carry.length) doLine(utf8Line(carry));
     flush();
   } catch (e) {
     fs.closeSync(out);

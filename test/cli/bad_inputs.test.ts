@@ -39,7 +39,7 @@ const state: TrainingState = {
   epoch: 1, step: 0, globalStep: 2, seed: 1, metric: null, mode: 'min', best: null, bestEpoch: -1, bestDev: {}, bad: 0,
   referenceLoss: 1, epochLossSum: 0, epochSteps: 0, schedule: { factor: 1, best: null, bad: 0 } as TrainingState['schedule'], history: [],
 };
-const TASKS = ['sentiment', 'pos', 'charlm', 'translate', 'timeseries'];
+const TASKS = ['sentiment', 'pos', 'charlm', 'translate', 'timeseries', 'word2vec', 'nextframe', 'caption'];
 const fake = (task: string): string => path.join(tmp, `ckpt-${task}`);
 let model = '';
 
@@ -64,15 +64,20 @@ beforeAll(async () => {
   const a = JSON.parse(fs.readFileSync(path.join(tmp, 'novocab', 'artifacts.json'), 'utf8'));
   delete a.vocabulary;
   fs.writeFileSync(path.join(tmp, 'novocab', 'artifacts.json'), JSON.stringify(a));
+  fs.cpSync(model, path.join(tmp, 'onelabel'), { recursive: true });
+  const b = JSON.parse(fs.readFileSync(path.join(tmp, 'onelabel', 'artifacts.json'), 'utf8'));
+  b.labels.pop(); // artifacts from another run: one label for a two-unit output layer
+  fs.writeFileSync(path.join(tmp, 'onelabel', 'artifacts.json'), JSON.stringify(b));
   fs.cpSync(model, path.join(tmp, 'noweights'), { recursive: true });
   fs.rmSync(path.join(tmp, 'noweights', 'weights.bin'));
   fs.writeFileSync(path.join(tmp, 'latin1.csv'), Buffer.from('date,temp\xe9rature\n2020-01-01,3\n2020-01-02,4\n', 'latin1'));
   fs.writeFileSync(path.join(tmp, 'nul.txt'), Buffer.alloc(4096));
+  fs.writeFileSync(path.join(tmp, 'latin1.txt'), Buffer.from('a good line\ncaf\xe9 au lait\n', 'latin1'));
 }, 120000);
 
 const esc = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-interface Case { name: string; bin: string; args: () => string[]; code: number; msg: () => RegExp; stdin?: Buffer; env?: Record<string, string> }
+interface Case { name: string; bin: string; args: () => string[]; code: number; msg: () => RegExp; stdin?: Buffer; env?: Record<string, string>; json?: boolean }
 const cases: Case[] = [
   { name: '--out is a file', bin: 'rnn-train', args: () => ['--task', 'sentiment', '--out', aFile], code: 2, msg: () => /--out .*a-file: is a file, not a directory/ },
   { name: '--out under /proc', bin: 'rnn-train', args: () => ['--task', 'charlm', '--out', '/proc/rnnkit/run'], code: 2, msg: () => /--out \/proc\/rnnkit\/run: is on the \/proc pseudo-filesystem/ },
@@ -92,16 +97,22 @@ const cases: Case[] = [
   { name: 'latin-1 CSV header', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--data', path.join(tmp, 'latin1.csv')], code: 1, msg: () => /latin1\.csv:1: not valid UTF-8 text \(byte 0xe9/ },
   { name: '--period longer than half the training part', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--period', '5000'], code: 2, msg: () => /--period 5000: the training part of .* has \d+ rows, fewer than two seasons/ },
   { name: 'ELF binary as data', bin: 'rnn-train', args: () => ['--task', 'timeseries', '--data', process.execPath], code: 1, msg: () => new RegExp(`${esc(process.execPath)}:1: not text: the data is an ELF executable`) },
+  { name: 'latin-1 word2vec corpus (streamed reader)', bin: 'rnn-train', args: () => ['--task', 'word2vec', '--data', path.join(tmp, 'latin1.txt')], code: 1, msg: () => /latin1\.txt:2: not valid UTF-8 text \(byte 0xe9 at column 4\)/ },
   { name: 'NUL-byte text file', bin: 'rnn-train', args: () => ['--task', 'charlm', '--data', path.join(tmp, 'nul.txt')], code: 1, msg: () => /nul\.txt:1: binary data \(a NUL byte at column 1\), not text/ },
   { name: 'export --out is a directory', bin: 'rnn-export', args: () => ['--model', model, '--out', fs.mkdirSync(path.join(tmp, 'm.onnx'), { recursive: true }) ?? path.join(tmp, 'm.onnx')], code: 2, msg: () => /--out .*m\.onnx: is a directory; give a file name/ },
   { name: 'diagnose --out under a file', bin: 'rnn-diagnose', args: () => ['gradients', '--out', path.join(aFile, 'f.svg')], code: 2, msg: () => /--out .*a-file is a file, not a directory/ },
   { name: 'RNN_BACKEND=bogus is usage, like --backend bogus', bin: 'rnn-predict', args: () => ['--model', model, 'good film'], env: { RNN_BACKEND: 'bogus' }, code: 2, msg: () => /unknown backend 'bogus': expected one of/ },
   { name: 'commander usage error prefixed', bin: 'rnn-predict', args: () => ['--model', model, '--bogus'], code: 2, msg: () => /^rnn-predict: error: unknown option '--bogus'/ },
+  { name: 'predict: artifacts from another run (labels vs output layer)', bin: 'rnn-predict', args: () => ['--model', path.join(tmp, 'onelabel'), 'good film'], code: 1, msg: () => /onelabel\/artifacts\.json: the label list has 1 entries but the model's output layer has 2: the artifacts and weights are from different runs/ },
+  { name: 'generate with a sentiment model', bin: 'rnn-generate', args: () => ['--model', model, '--prime', 'a', '-n', '5'], code: 1, msg: () => /artifacts\.json: a 'sentiment' model, not a language model \(use rnn-predict/ },
+  { name: 'diagnose without a diagnostic', bin: 'rnn-diagnose', args: () => [], json: false, code: 2, msg: () => /^rnn-diagnose: error: which diagnostic\? \(known: gradients; see rnn-diagnose --help\)$/ },
+  { name: 'diagnose: unknown diagnostic', bin: 'rnn-diagnose', args: () => ['bogus'], json: false, code: 2, msg: () => /^rnn-diagnose: error: unknown diagnostic 'bogus' \(known: gradients; see rnn-diagnose --help\)$/ },
+  { name: 'diagnose: option value, program prefix', bin: 'rnn-diagnose', args: () => ['gradients', '--length', 'abc'], code: 2, msg: () => /^rnn-diagnose: error: option '--length <T>' argument 'abc' is invalid/ },
 ];
 
 test.each(cases)('$name: one line, exit $code, before any work', async (c) => {
   const runs = path.join(tmp, 'runs-' + c.name.replace(/\W+/g, '-'));
-  const json = c.bin !== 'rnn-export'; // rnn-export has no --json
+  const json = c.json ?? c.bin !== 'rnn-export'; // rnn-export has no --json
   const args = [...c.args(), ...(c.bin === 'rnn-train' && !c.args().includes('--out') ? ['--out', runs] : []), ...(json ? ['--json'] : [])];
   const r = await run(c.bin, args, c.stdin, c.env);
   const lines = r.err.trim().split('\n').filter((l) => !/: backend /.test(l));
