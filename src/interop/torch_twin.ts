@@ -52,8 +52,15 @@ export function pythonEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Whether `python` can import torch (null) or why not (a sentence). */
+const torchChecked = new Map<string, string | null>();
+
+/** Whether `python` can import torch (null) or why not (a sentence); asked once per interpreter and process. */
 export function torchUnavailable(python = pythonCommand()): string | null {
+  if (!torchChecked.has(python)) torchChecked.set(python, checkTorch(python));
+  return torchChecked.get(python) ?? null;
+}
+
+function checkTorch(python: string): string | null {
   const r = spawnSync(python, ['-c', 'import torch'], { env: pythonEnv(), encoding: 'utf8' });
   if (r.error) return `${python} cannot be started (${(r.error as NodeJS.ErrnoException).code ?? r.error.message})`;
   if (r.status !== 0) return `${python} cannot import torch (apt install python3-torch or pip install torch; RNNKIT_PYTHON=/path/to/python3 picks another interpreter)`;
