@@ -7,6 +7,7 @@
  * export `task` (a Task); `registerTask()` does the same from code.
  */
 import * as path from 'path';
+import { UserError } from '../src/errors';
 import type { Task } from '../src/task';
 
 type Loader = () => Promise<Task>;
@@ -31,9 +32,17 @@ export function registerTask(name: string, loader: Task | Loader): void {
 
 function loadPlugins(): void {
   for (const file of (process.env.RNNKIT_TASKS ?? '').split(',').map((s) => s.trim()).filter(Boolean)) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const m = require(path.resolve(file)) as { task?: Task };
-    if (!m.task || typeof m.task.name !== 'string') throw new Error(`${file}: RNNKIT_TASKS module does not export a task (expected \`exports.task\` with a name)`);
+    let m: { task?: Task };
+    try {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      m = require(path.resolve(file)) as { task?: Task };
+    } catch (e) {
+      // a user's setting: one line (exit 2 for a module that is not there, 1 for one that fails while loading)
+      const err = e as NodeJS.ErrnoException;
+      if (err.code === 'MODULE_NOT_FOUND' && String(err.message).includes(path.resolve(file))) throw new UserError(`RNNKIT_TASKS: ${file}: no such module`, 2);
+      throw new UserError(`RNNKIT_TASKS: ${file}: the module fails to load (${String(err.message).split('\n')[0]})`);
+    }
+    if (!m.task || typeof m.task.name !== 'string') throw new UserError(`RNNKIT_TASKS: ${file}: the module does not export a task (expected \`exports.task\` with a name)`, 2);
     registerTask(m.task.name, m.task);
   }
 }

@@ -21,7 +21,7 @@ import { FrameLayout, framesTensor } from './loss';
 import { foldPatches } from './data';
 import { writeNpy } from './npy';
 import type { NextframeArtifacts } from './train';
-import { makeDirs } from '../../src/io/output_paths';
+import { checkOutputDir, checkOutputFile, makeDirs } from '../../src/io/output_paths';
 import './model'; // registers the model's own layers before a model is loaded
 
 /** A trained next-frame model loaded from a checkpoint directory. */
@@ -133,6 +133,9 @@ function readInputs(p: NextframePredictor, io: PredictIO, o: NextframePredictOpt
 export async function predictNextframe(p: NextframePredictor, io: PredictIO, o: NextframePredictOptions = {}): Promise<void> {
   const l = p.layout;
   const P = l.shape.height * l.shape.width * l.shape.channels;
+  // the paths this writes, before any input is read or frame predicted (one usage line)
+  checkOutputDir(o.output ?? 'predictions', { option: '--output', what: 'the PNG strips' });
+  if (o.npy) checkOutputFile(o.npy, { option: '--npy', what: 'the predictions', extensions: ['.npy'] });
   const inputs = readInputs(p, io, o);
   const preds = p.predict(inputs.map((s) => s.inputs));
   const dir = o.output ?? 'predictions';

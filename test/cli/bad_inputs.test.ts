@@ -52,6 +52,9 @@ beforeAll(async () => {
   const r = await run('rnn-train', ['--task', 'sentiment', '--data', data, '--epochs', '1', '--hidden', '4', '--embedding-dim', '4', '--out', path.join(tmp, 'run'), '--json', '--backend', 'cpu']);
   if (r.code !== 0) throw new Error(r.err);
   model = path.join(tmp, 'run', 'best');
+  // and a tiny next-frame model (its rnn-predict writes files)
+  const nf = await run('rnn-train', ['--task', 'nextframe', '--frame-size', '8', '--filters', '4', '--input-frames', '3', '--output-frames', '2', '--train-sequences', '8', '--dev-sequences', '4', '--test-sequences', '4', '--batch-size', '4', '--epochs', '1', '--out', path.join(tmp, 'nf'), '--json', '--backend', 'cpu']);
+  if (nf.code !== 0) throw new Error(nf.err);
   fs.cpSync(model, path.join(tmp, 'nan'), { recursive: true });
   const mj = JSON.parse(fs.readFileSync(path.join(tmp, 'nan', 'model.json'), 'utf8'));
   delete mj.weightsIntegrity; // as from another tool: the finite check alone must catch it
@@ -105,6 +108,9 @@ const cases: Case[] = [
   { name: 'commander usage error prefixed', bin: 'rnn-predict', args: () => ['--model', model, '--bogus'], code: 2, msg: () => /^rnn-predict: error: unknown option '--bogus'/ },
   { name: 'predict: artifacts from another run (labels vs output layer)', bin: 'rnn-predict', args: () => ['--model', path.join(tmp, 'onelabel'), 'good film'], code: 1, msg: () => /onelabel\/artifacts\.json: the label list has 1 entries but the model's output layer has 2: the artifacts and weights are from different runs/ },
   { name: 'generate with a sentiment model', bin: 'rnn-generate', args: () => ['--model', model, '--prime', 'a', '-n', '5'], code: 1, msg: () => /artifacts\.json: a 'sentiment' model, not a language model \(use rnn-predict/ },
+  { name: 'RNNKIT_TASKS names a missing module', bin: 'rnn-train', args: () => ['--task', 'sentiment'], env: { RNNKIT_TASKS: path.join(tmp, 'missing.js') }, code: 2, msg: () => /^rnn-train: error: RNNKIT_TASKS: .*missing\.js: no such module$/ },
+  { name: 'nextframe predict: --output is a file, before reading inputs', bin: 'rnn-predict', args: () => ['--model', path.join(tmp, 'nf', 'best'), '--output', aFile], code: 2, msg: () => /--output .*a-file: is a file, not a directory/ },
+  { name: 'nextframe predict: --npy under a file', bin: 'rnn-predict', args: () => ['--model', path.join(tmp, 'nf', 'best'), '--npy', path.join(aFile, 'p.npy')], code: 2, msg: () => /--npy .*a-file is a file, not a directory/ },
   { name: 'diagnose without a diagnostic', bin: 'rnn-diagnose', args: () => [], json: false, code: 2, msg: () => /^rnn-diagnose: error: which diagnostic\? \(known: gradients; see rnn-diagnose --help\)$/ },
   { name: 'diagnose: unknown diagnostic', bin: 'rnn-diagnose', args: () => ['bogus'], json: false, code: 2, msg: () => /^rnn-diagnose: error: unknown diagnostic 'bogus' \(known: gradients; see rnn-diagnose --help\)$/ },
   { name: 'diagnose: option value, program prefix', bin: 'rnn-diagnose', args: () => ['gradients', '--length', 'abc'], code: 2, msg: () => /^rnn-diagnose: error: option '--length <T>' argument 'abc' is invalid/ },
