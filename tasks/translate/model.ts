@@ -24,6 +24,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { Attention, attention } from '../../layers/attention';
 import { plainMatMul } from '../../layers/plain_matmul';
+import { Ops } from '../../layers/fused/kernel_ops';
 import { embedding, Embedding } from '../../layers/embedding';
 import { paddingMask } from '../../layers/padding_mask';
 import { seededDropout, SeededDropout } from '../../layers/dropout';
@@ -68,6 +69,24 @@ export interface StepOutput {
 /** tf.tidy for results holding nulls beside tensors (typed as the result). */
 function tidyObject<T>(fn: () => T): T {
   return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T;
+}
+
+/**
+ * Rows `ids` of x along its first axis (no gradient): one row copy each on wasm and
+ * cpu (Ops.gatherRows; the wasm backend's Gather costs ~30 ns per element, which made
+ * tiling the memory for beam search and reordering the beams' states 10% of a
+ * beam-5 decode), tf.gather elsewhere.
+ */
+function gatherFirstAxis<T extends tf.Tensor>(x: T, ids: Int32Array): T {
+  const ops = new Ops();
+  try {
+    if (x.dtype !== 'float32' || !ops.direct) return tf.gather(x, tf.tensor1d(ids, 'int32')) as T;
+    const rows = tf.reshape(x, [x.shape[0], -1]);
+    const out = ops.toTensor(ops.gatherRows(rows, ids));
+    return tf.reshape(out, [ids.length, ...x.shape.slice(1)]) as T;
+  } finally {
+    ops.dispose();
+  }
 }
 
 /** A tfjs Dense layer's function on a 2-D input through plainMatMul (fast gradients on wasm). */
@@ -350,18 +369,20 @@ export class Seq2Seq {
 
   /** Rows `index` of every tensor of the encoded source (beam search tiles and reorders with it). */
   static gatherEncoded(enc: Encoded, index: tf.Tensor1D): Encoded {
+    const ids = index.dataSync() as Int32Array;
     return tf.tidy(() => ({
-      memory: tf.gather(enc.memory, index) as tf.Tensor3D,
-      keys: tf.gather(enc.keys, index) as tf.Tensor3D,
-      mask: tf.gather(enc.mask, index) as tf.Tensor2D,
-      states: enc.states.map((s) => tf.gather(s, index) as tf.Tensor2D),
+      memory: gatherFirstAxis(enc.memory, ids),
+      keys: gatherFirstAxis(enc.keys, ids),
+      mask: gatherFirstAxis(enc.mask, ids),
+      states: enc.states.map((s) => gatherFirstAxis(s, ids)),
     }));
   }
 
   static gatherState(state: DecoderState, index: tf.Tensor1D): DecoderState {
+    const ids = index.dataSync() as Int32Array;
     return tidyObject(() => ({
-      states: state.states.map((s) => tf.gather(s, index) as tf.Tensor2D),
-      feed: state.feed ? (tf.gather(state.feed, index) as tf.Tensor2D) : null,
+      states: state.states.map((s) => gatherFirstAxis(s, ids)),
+      feed: state.feed ? gatherFirstAxis(state.feed, ids) : null,
     }));
   }
 
