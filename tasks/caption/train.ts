@@ -10,7 +10,7 @@ import { UserError } from '../../src/errors';
 import type { TaskHooks, TaskResult } from '../../src/task';
 import { bestOrLastDir, hasBest, noteSink, readTaskArtifacts } from '../../src/task_artifacts';
 import { engineOptions, train } from '../../src/train';
-import { CAPTION_DEFAULTS, CaptionConfig } from './config';
+import { CaptionConfig, resolveCaptionConfig, scaleToData } from './config';
 import { CaptionBatch, CaptionExample, epochBatches, loadCaptionData, orderedBatches, Pair, tokenize, WordVocabulary } from './data';
 import { batchLoss, perplexity } from './loss';
 import { buildCaptioner } from './model';
@@ -39,13 +39,21 @@ const images = (ex: CaptionExample[]): Float32Array => {
   return out;
 };
 
+/** The options given (undefined values dropped: they mean "not given", so defaults that scale with the data apply). */
+function resumedGiven(overrides: Partial<CaptionConfig>): Partial<CaptionConfig> {
+  return Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)) as Partial<CaptionConfig>;
+}
+
 /** Trains a captioner (see the file comment). */
 export async function trainCaption(overrides: Partial<CaptionConfig> = {}, hooks: TaskHooks = {}): Promise<CaptionResult> {
-  const config: CaptionConfig = { ...CAPTION_DEFAULTS, ...overrides };
+  const given = resumedGiven(overrides);
+  let config: CaptionConfig = resolveCaptionConfig(given);
   const { notes, note } = noteSink(hooks);
   if (config.imageSize % (1 << config.encoderDepth) !== 0) throw new UserError(`--image-size ${config.imageSize} must be divisible by 2^--encoder-depth (${1 << config.encoderDepth})`, 2);
   const splits = loadCaptionData(config.data, { seed: config.seed, imageSize: config.imageSize, channels: config.channels, scenes: config.scenes });
   const resumed = config.resume ? readTaskArtifacts<CaptionArtifacts>(config.resume, 'caption') : null;
+  const pairCount = splits.train.reduce((n, e) => n + e.captions.length, 0);
+  config = scaleToData(config, given, splits.train.length, pairCount); // the same data scales to the same values, so a resumed run keeps its shape
   const vocab = resumed ? new WordVocabulary(resumed.vocabulary) : WordVocabulary.build(splits.train.flatMap((e) => e.captions.map(tokenize)), config.minFreq);
   const toPairs = (ex: CaptionExample[]): Pair[] => ex.flatMap((e, i) => e.captions.map((c) => ({ image: i, ids: vocab.encode(tokenize(c).slice(0, config.maxLen)) })));
   const trainPairs = toPairs(splits.train);

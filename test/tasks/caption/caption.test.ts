@@ -14,12 +14,30 @@ import { readImage, writeGrayJpeg, writeGrayPng } from '../../../tasks/caption/i
 import { buildCaptioner, conv3x3Slices } from '../../../tasks/caption/model';
 import { beamSearch, greedyDecode } from '../../../tasks/caption/decode';
 import { captionScores } from '../../../tasks/caption/predict';
+import { CAPTION_DEFAULTS, resolveCaptionConfig, scaleToData } from '../../../tasks/caption/config';
 
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-caption-'));
 const OPTS = { seed: 1, imageSize: 16, channels: 1 as const, scenes: 10 };
 
 beforeAll(async () => {
   await tf.setBackend('cpu');
+});
+
+test('defaults scale with the data: scenes by source, model size by images, epochs by steps; given options win', () => {
+  const glyphs = resolveCaptionConfig({});
+  expect(glyphs).toMatchObject({ scenes: 1500, imageSize: 64, encoderDepth: 3 });
+  expect(resolveCaptionConfig({ data: 'mnist' })).toMatchObject({ scenes: 8000, imageSize: 64, encoderDepth: 3 });
+  expect(resolveCaptionConfig({ imageSize: 48 }).imageSize).toBe(48);
+  // 1,500 images x 5 captions / 32 = 235 steps per epoch -> 5 epochs ≈ 1,170 steps; the full model
+  expect(scaleToData(glyphs, {}, 1500, 7500)).toMatchObject({ encoderWidth: 16, hidden: 128, epochs: 5 });
+  // 400 images: the small model
+  expect(scaleToData(glyphs, {}, 400, 2000)).toMatchObject({ encoderWidth: 8, hidden: 64, epochs: 16 });
+  // 8,000 images (40,000 captions): 1,250 steps per epoch -> the minimum of 3 epochs; the full model
+  expect(scaleToData(resolveCaptionConfig({ data: 'mnist' }), {}, 8000, 40000)).toMatchObject({ encoderWidth: CAPTION_DEFAULTS.encoderWidth, hidden: CAPTION_DEFAULTS.hidden, epochs: 3 });
+  // a handful of images: at most 30 epochs
+  expect(scaleToData(glyphs, {}, 8, 16).epochs).toBe(30);
+  const given = { epochs: 2, hidden: 16, encoderWidth: 4 };
+  expect(scaleToData(resolveCaptionConfig(given), given, 8, 16)).toMatchObject(given);
 });
 
 test('scenes are deterministic from the seed and their captions name the digits', () => {
