@@ -14,6 +14,13 @@ import { writeGrayJpeg, writeGrayPng } from '../../../tasks/caption/images';
 const root = path.resolve(__dirname, '..', '..', '..');
 const TRAIN = path.join(root, 'bin', 'rnn-train.js');
 const PREDICT = path.join(root, 'bin', 'rnn-predict.js');
+const EXPORT = path.join(root, 'bin', 'rnn-export.js');
+let ortAvailable = true;
+try {
+  require.resolve('onnxruntime-node');
+} catch {
+  ortAvailable = false;
+}
 const tmp = (): string => fs.mkdtempSync(path.join(os.tmpdir(), 'rnnkit-caption-cli-'));
 
 function run(bin: string, args: string[]) {
@@ -55,6 +62,15 @@ test('Flickr8k folder: rnn-train --task caption (1 epoch), then rnn-predict text
   const a = run(PREDICT, ['--model', path.join(out, 'best'), '--attention', imgs[0]]);
   expect(a.code).toBe(0);
   expect(a.err).toMatch(/attention of .*im0\.png/);
+
+  // rnn-export writes the captioning graph (image -> tokens, lengths, log_prob); --verify runs it in onnxruntime
+  const onnxFile = path.join(dir, 'caption.onnx');
+  const x = run(EXPORT, ['--model', path.join(out, 'best'), '--out', onnxFile, ...(ortAvailable ? ['--verify'] : [])]);
+  expect(x.err).toMatch(/caption: greedy captioning in one graph/);
+  expect(x.code).toBe(0);
+  expect(x.lines[0]).toMatch(/ONNX opset 14, caption graph\): image \[\?, 16, 16, 1\] -> tokens \[\?, \?\], lengths \[\?\], log_prob \[\?\]/);
+  if (ortAvailable) expect(x.lines[1]).toMatch(/^verified in onnxruntime-node: greedy captions of 4 sample images identical to tfjs/);
+  else process.stderr.write('caption cli: rnn-export --verify skipped (onnxruntime-node is not installed)\n');
 });
 
 test('COCO JSON trains and predicts; a caption naming a missing image is one line', () => {
