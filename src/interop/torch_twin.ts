@@ -151,7 +151,8 @@ export async function compareTwin(dir: string, weights?: string): Promise<{ wors
 /** What a twin directory holds (twin.json, checked). */
 export function readTwin(dir: string): { task: string; spec: Record<string, unknown> } {
   const file = path.join(dir, 'twin.json');
-  if (!fs.existsSync(dir) || !fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: no such directory`, 2);
+  if (!fs.existsSync(dir)) throw new UserError(`${dir}: no such directory (expected the folder rnn-export --format torch wrote)`, 2);
+  if (!fs.statSync(dir).isDirectory()) throw new UserError(`${dir}: is a file, expected the folder rnn-export --format torch wrote`, 2);
   if (!fs.existsSync(file)) throw new UserError(`${dir}: not a PyTorch twin (no twin.json; expected a directory written by rnn-export --format torch)`, 2);
   let spec: Record<string, unknown>;
   try {
