@@ -22,6 +22,7 @@ const os = require('os');
 const path = require('path');
 const { Command } = require('commander');
 const { peerOptions, torchRows } = require('./torch_peer');
+const { timeTrainSteps } = require('./workers_rows');
 
 const dist = path.join(__dirname, '..', 'dist');
 
@@ -40,9 +41,7 @@ async function main() {
   const { bucketedBatches } = require(path.join(dist, 'src/data/batching'));
   const { tokenize } = require(path.join(dist, 'src/data/tokenizer'));
   const { Vocabulary } = require(path.join(dist, 'src/data/vocabulary'));
-  const { lossAndGrads } = require(path.join(dist, 'src/train/grads'));
-  const { ReplicaPool, shardRows } = require(path.join(dist, 'src/train/parallel'));
-  const { seedDropout } = require(path.join(dist, 'layers/random'));
+  const { shardRows } = require(path.join(dist, 'src/train/parallel'));
   const { SENTIMENT_DEFAULTS } = require(path.join(dist, 'tasks/sentiment/config'));
   const { buildSentimentModel } = require(path.join(dist, 'tasks/sentiment/model'));
   const { sentimentLoss } = require(path.join(dist, 'tasks/sentiment/loss'));
@@ -65,33 +64,12 @@ async function main() {
   const rows = [];
   for (const workers of o.workers.split(',').map(Number)) {
     const model = buildSentimentModel(config, vocab.size, labels.length);
-    const vars = model.trainableWeights.map((w) => w.read());
-    const opt = tf.train.adam(config.lr);
-    const spec = { loss: sentimentLoss(model, labels.length), shard: (b, i, n) => shardRows(b, i, n, b.labels.length), batchSize: (b) => b.labels.length };
-    const pool = workers > 1 ? await ReplicaPool.start(workers - 1, sentimentReplica({ config, vocabSize: vocab.size, numLabels: labels.length }), vars) : null;
-    const step = async (b, k) => {
-      let grads;
-      if (pool) ({ grads } = await pool.lossAndGrads(spec, b, k));
-      else {
-        seedDropout(k);
-        const r = lossAndGrads(() => spec.loss(b, true), vars);
-        r.value.dataSync();
-        r.value.dispose();
-        grads = r.grads;
-      }
-      opt.applyGradients(grads);
-      tf.dispose(Object.values(grads));
-    };
-    for (let k = 0; k < o.warmup; k++) await step(batches[k], k);
-    const t0 = process.hrtime.bigint();
-    const c0 = process.cpuUsage();
-    for (let k = 0; k < timed.length; k++) await step(timed[k], o.warmup + k);
-    const c = process.cpuUsage(c0);
-    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
-    const cpuSeconds = (c.user + c.system) / 1e6;
-    if (pool) await pool.close();
+    const { seconds, cpuSeconds } = await timeTrainSteps({
+      dist, tf, workers, model, loss: sentimentLoss(model, labels.length), batches, warmup: o.warmup, lr: config.lr,
+      parallel: { replica: sentimentReplica({ config, vocabSize: vocab.size, numLabels: labels.length }), shard: (b, i, n) => shardRows(b, i, n, b.labels.length) },
+      batchSize: (b) => b.labels.length,
+    });
     rows.push({ impl: `tfjs ${backend}`, workers, examples, trainExamplesPerSec: examples / seconds, trainExamplesPerCpuSec: examples / cpuSeconds, trainMsPerBatch: (1000 * seconds) / timed.length });
-    opt.dispose();
     model.dispose();
   }
 
