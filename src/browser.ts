@@ -14,6 +14,7 @@
  * but @tensorflow/tfjs; docs/deploying.md shows both pages.
  */
 import * as tf from '@tensorflow/tfjs';
+import { bucketedBatches } from './data/batching';
 import { tokenize } from './data/tokenizer';
 import { Vocabulary } from './data/vocabulary';
 
@@ -78,29 +79,9 @@ function stringList(artifacts: Record<string, unknown>, key: string, url: string
   return v as string[];
 }
 
-/**
- * Batches for prediction as src/data/batching.ts's bucketedBatches(..., {shuffle: false})
- * makes them (that module reads files, so it is not in the browser bundle): pools of
- * 50 batches sorted by length, each batch padded with id 0 to its longest row (at most maxLen).
- */
+/** Batches for prediction: src/data/batching.ts's bucketedBatches in input order (no shuffle), without labels. */
 export function predictionBatches(seqs: number[][], batchSize: number, maxLen: number): { ids: number[][]; index: number[] }[] {
-  const pool = batchSize * 50;
-  const order = [...seqs.keys()];
-  const batches: { ids: number[][]; index: number[] }[] = [];
-  for (let p = 0; p < order.length; p += pool) {
-    const chunk = order.slice(p, p + pool).sort((a, b) => seqs[a].length - seqs[b].length);
-    for (let i = 0; i < chunk.length; i += batchSize) {
-      const index = chunk.slice(i, i + batchSize);
-      const T = Math.max(1, Math.min(maxLen, Math.max(...index.map((j) => seqs[j].length))));
-      const ids = index.map((j) => {
-        const row = seqs[j].slice(0, T);
-        while (row.length < T) row.push(0);
-        return row;
-      });
-      batches.push({ ids, index });
-    }
-  }
-  return batches;
+  return bucketedBatches(seqs, new Array<number>(seqs.length).fill(0), batchSize, { shuffle: false, maxLen }).map(({ ids, index }) => ({ ids, index }));
 }
 
 /** One classified text, as `rnn-predict --json` prints it. */

@@ -5,7 +5,17 @@
  * only to its own longest sequence, so short sentences cost less.
  */
 import { SeededRandom } from '../../layers/random';
-import { shuffled } from './labeled_text';
+
+/** Seeded Fisher-Yates shuffle (a copy). */
+export function shuffled<T>(items: T[], seed: number): T[] {
+  const a = items.slice();
+  const rng = new SeededRandom(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = rng.int(i + 1);
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
 
 export interface SequenceBatch {
   /** [B, T] token ids, 0-padded at the end (id 0 is padding: an embedding with maskZero masks it). */

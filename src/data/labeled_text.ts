@@ -14,8 +14,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import Papa from 'papaparse';
-import { SeededRandom } from '../../layers/random';
 import { UserError } from '../errors';
+import { shuffled } from './batching';
 import { readLines } from './text_file';
 
 export interface LabeledText {
@@ -65,6 +65,8 @@ function resolveColumn(spec: string | number, header: string[] | null, ncols: nu
 }
 
 /** Reads one TSV/CSV file of labeled texts. */
+export { shuffled };
+
 export function readLabeledFile(file: string, options: ColumnOptions = {}): LabeledText[] {
   const lines = readLines(file);
   const delimiter = file.toLowerCase().endsWith('.csv') ? ',' : '\t';
@@ -150,17 +152,6 @@ export function readClassDirectory(dir: string): LabeledText[] {
     });
   }
   return out;
-}
-
-/** Seeded Fisher-Yates shuffle (a copy). */
-export function shuffled<T>(items: T[], seed: number): T[] {
-  const a = items.slice();
-  const rng = new SeededRandom(seed);
-  for (let i = a.length - 1; i > 0; i--) {
-    const j = rng.int(i + 1);
-    [a[i], a[j]] = [a[j], a[i]];
-  }
-  return a;
 }
 
 function findSplit(dir: string, names: string[]): string | null {

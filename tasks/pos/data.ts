@@ -14,7 +14,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { shuffled } from '../../src/data/labeled_text';
+import { shuffled } from '../../src/data/batching';
 import { readLines } from '../../src/data/text_file';
 import { UserError } from '../../src/errors';
 import type { TaggedFormat } from './config';
